@@ -1,0 +1,1 @@
+//! Pure music: the score model, the format readers and the analyses.
