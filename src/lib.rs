@@ -4,6 +4,18 @@
 //! `corpus` finds scores by music21-style names; `store` keeps imported scores durable in redb;
 //! `tools` runs each MCP tool as a supervised actor; `server` is the only code that knows rmcp.
 
+pub mod client;
 pub mod corpus;
+pub mod demo;
 pub mod music;
+pub mod server;
 pub mod store;
+pub mod tools;
+
+/// The per-user default data directory: `$XDG_DATA_HOME/music-mcp` or its platform equivalent,
+/// falling back to `./music-mcp-data`.
+pub fn default_data_dir() -> std::path::PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join("music-mcp"))
+        .unwrap_or_else(|| std::path::PathBuf::from("music-mcp-data"))
+}

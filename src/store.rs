@@ -84,7 +84,9 @@ pub struct StoreStats {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The data directory could not be created.
-    #[error("cannot create data directory {path}: {source}; pass --data-dir with a writable folder")]
+    #[error(
+        "cannot create data directory {path}: {source}; pass --data-dir with a writable folder"
+    )]
     DataDir {
         /// The folder.
         path: PathBuf,
@@ -198,11 +200,16 @@ impl ScoreStore {
             let mut meta = txn.open_table(META)?;
 
             // A retry of a request that already committed: report what it wrote.
-            let applied = idem.get(new.idempotency_key)?.map(|v| v.value().to_string());
+            let applied = idem
+                .get(new.idempotency_key)?
+                .map(|v| v.value().to_string());
             if let Some(existing_id) = applied {
                 let stored = meta.get(existing_id.as_str())?.map(|v| v.value().to_vec());
                 if let Some(bytes) = stored {
-                    return Ok(InsertOutcome::AlreadyApplied(decode_meta(&existing_id, &bytes)?));
+                    return Ok(InsertOutcome::AlreadyApplied(decode_meta(
+                        &existing_id,
+                        &bytes,
+                    )?));
                 }
             }
             if meta.get(id)?.is_some() {
@@ -353,7 +360,10 @@ mod tests {
             InsertOutcome::AlreadyApplied(meta("a"))
         );
         let err = insert(&store, "a", "k2").unwrap_err();
-        assert!(matches!(err, StoreError::AlreadyExists(ref id) if id == "a"), "{err}");
+        assert!(
+            matches!(err, StoreError::AlreadyExists(ref id) if id == "a"),
+            "{err}"
+        );
         assert_eq!(store.list().unwrap().len(), 1);
     }
 
@@ -368,7 +378,12 @@ mod tests {
         assert!(matches!(store.delete("a"), Err(StoreError::NotFound(_))));
         // The old key no longer short-circuits: a new import of `a` writes again.
         assert_eq!(insert(&store, "a", "k1").unwrap(), InsertOutcome::Inserted);
-        let ids: Vec<_> = store.list().unwrap().into_iter().map(|m| m.score_id).collect();
+        let ids: Vec<_> = store
+            .list()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.score_id)
+            .collect();
         assert_eq!(ids, ["a", "b"]);
     }
 
@@ -378,12 +393,21 @@ mod tests {
         let store = ScoreStore::open_in(dir.path()).unwrap();
         {
             let txn = store.db.begin_write().unwrap();
-            txn.open_table(META).unwrap().insert("ghost", b"{}".as_slice()).unwrap();
-            txn.open_table(IDEMPOTENCY).unwrap().insert("k", "ghost").unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("ghost", b"{}".as_slice())
+                .unwrap();
+            txn.open_table(IDEMPOTENCY)
+                .unwrap()
+                .insert("k", "ghost")
+                .unwrap();
             // Dropped without commit, as when an actor is killed mid-import.
         }
         assert!(store.list().unwrap().is_empty());
-        assert_eq!(insert(&store, "ghost", "k").unwrap(), InsertOutcome::Inserted);
+        assert_eq!(
+            insert(&store, "ghost", "k").unwrap(),
+            InsertOutcome::Inserted
+        );
     }
 
     #[test]

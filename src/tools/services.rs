@@ -1,0 +1,158 @@
+//! What every tool actor shares: the store, the parsed-score cache, limits and fault hooks.
+//!
+//! One `Services` is built by the runtime and handed to every tool actor as its start
+//! argument, so a restarted actor gets the same store and cache back.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::music::read::{ReadLimits, Score};
+use crate::store::ScoreStore;
+
+use super::{ToolError, ToolErrorKind};
+
+/// Shared state of all tool actors.
+#[derive(Debug)]
+pub struct Services {
+    /// The durable score store.
+    pub store: Arc<ScoreStore>,
+    /// Recently used scores, already decoded.
+    pub cache: ScoreCache,
+    /// Limits for every score reader.
+    pub limits: ReadLimits,
+    /// Faults injected on purpose (latency before a call), for demos and chaos tests.
+    pub faults: FaultInjector,
+    /// Registry names of the actors in this runtime.
+    pub names: ActorNames,
+    /// When the runtime started.
+    pub started_at: Instant,
+}
+
+impl Services {
+    /// Returns a stored score, decoded, from the cache or the store.
+    pub fn load_score(&self, id: &str) -> Result<Arc<Score>, ToolError> {
+        super::error::validate_score_id(id)?;
+        if let Some(score) = self.cache.get(id) {
+            return Ok(score);
+        }
+        let (_meta, blob) = self.store.get(id)?;
+        let score: Score = serde_json::from_slice(&blob).map_err(|err| {
+            ToolError::new(
+                ToolErrorKind::Internal,
+                format!(
+                    "stored score '{id}' cannot be decoded ({err}); delete and import it again"
+                ),
+            )
+        })?;
+        let score = Arc::new(score);
+        self.cache.put(id, score.clone());
+        Ok(score)
+    }
+}
+
+/// Registry names of the actors of one runtime; the prefix keeps runtimes in one process apart.
+#[derive(Debug, Clone)]
+pub struct ActorNames {
+    prefix: String,
+}
+
+impl ActorNames {
+    /// Names under `prefix`.
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The registry name of a tool's actor.
+    pub fn tool(&self, tool: &str) -> String {
+        format!("{}.tool.{tool}", self.prefix)
+    }
+
+    /// The registry name of a supervisor.
+    pub fn supervisor(&self, role: &str) -> String {
+        format!("{}.sup.{role}", self.prefix)
+    }
+}
+
+/// A small bounded cache of decoded scores, least recently inserted evicted first.
+#[derive(Debug)]
+pub struct ScoreCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    scores: HashMap<String, Arc<Score>>,
+    order: VecDeque<String>,
+}
+
+impl ScoreCache {
+    /// A cache holding at most `capacity` scores.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            inner: Mutex::new(CacheInner::default()),
+        }
+    }
+
+    /// The cached score, if any.
+    pub fn get(&self, id: &str) -> Option<Arc<Score>> {
+        self.lock().scores.get(id).cloned()
+    }
+
+    /// Caches a score, evicting the oldest entry when full.
+    pub fn put(&self, id: &str, score: Arc<Score>) {
+        let mut inner = self.lock();
+        if inner.scores.insert(id.to_string(), score).is_none() {
+            inner.order.push_back(id.to_string());
+        }
+        while inner.scores.len() > self.capacity {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            inner.scores.remove(&oldest);
+        }
+    }
+
+    /// Forgets a score (after a delete).
+    pub fn remove(&self, id: &str) {
+        let mut inner = self.lock();
+        inner.scores.remove(id);
+        inner.order.retain(|k| k != id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        // A panic while holding this lock cannot leave the map half-updated in a way that
+        // matters (entries are whole Arcs), so a poisoned lock is safe to reuse.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Faults injected on purpose: a delay before the next N calls of a tool.
+#[derive(Debug, Default)]
+pub struct FaultInjector {
+    delays: Mutex<HashMap<String, (Duration, u32)>>,
+}
+
+impl FaultInjector {
+    /// Delays the next `count` calls of `tool` by `delay` (inside the tool actor, before work).
+    pub fn delay_next_calls(&self, tool: &str, delay: Duration, count: u32) {
+        let mut delays = self.delays.lock().unwrap_or_else(|p| p.into_inner());
+        delays.insert(tool.to_string(), (delay, count));
+    }
+
+    /// Takes the delay for one call of `tool`, if one is armed.
+    pub fn take_delay(&self, tool: &str) -> Option<Duration> {
+        let mut delays = self.delays.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = delays.get_mut(tool)?;
+        let delay = entry.0;
+        entry.1 = entry.1.saturating_sub(1);
+        if entry.1 == 0 {
+            delays.remove(tool);
+        }
+        Some(delay)
+    }
+}
