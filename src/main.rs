@@ -99,10 +99,21 @@ async fn serve(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         .serve(rmcp::transport::stdio())
         .await
         .context("MCP initialisation over stdio failed")?;
-    let reason = service.waiting().await;
-    tracing::info!(?reason, "client disconnected");
-    runtime.shutdown().await;
-    Ok(())
+    let cancel = service.cancellation_token();
+    tokio::select! {
+        reason = service.waiting() => {
+            tracing::info!(?reason, "client disconnected");
+            runtime.shutdown().await;
+            Ok(())
+        }
+        () = runtime.stopped() => {
+            // The root supervisor gave up: exit non-zero so the process's own supervisor
+            // (systemd, a container runtime, the MCP client) starts a fresh one.
+            tracing::error!("root supervisor stopped; exiting");
+            cancel.cancel();
+            anyhow::bail!("the supervision tree stopped after too many failures")
+        }
+    }
 }
 
 fn analyze(file: &Path) -> ExitCode {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
+use super::services::FaultPoint;
 use super::{Services, Tool, ToolError};
 
 /// A ractor actor serving the calls of tool `T`.
@@ -58,21 +59,22 @@ impl<T: Tool> Actor for ToolActor<T> {
                 if reply.is_closed() {
                     return Ok(());
                 }
-                if let Some(delay) = services.faults.take_delay(T::NAME) {
-                    tracing::debug!(
-                        tool = T::NAME,
-                        delay_ms = delay.as_millis() as u64,
-                        "injected delay"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
+                injected_delay::<T>(services, FaultPoint::BeforeWork).await;
                 let result = T::run(services.clone(), args).await;
+                injected_delay::<T>(services, FaultPoint::BeforeReply).await;
                 // The caller may have gone meanwhile; nothing to do then.
                 let _ = reply.send(result);
                 Ok(())
             }
             ToolMessage::Crash(reason) => Err(format!("injected crash: {reason}").into()),
         }
+    }
+}
+
+async fn injected_delay<T: Tool>(services: &Services, point: FaultPoint) {
+    if let Some(delay) = services.faults.take_delay(T::NAME, point) {
+        tracing::debug!(tool = T::NAME, ?point, delay_ms = delay.as_millis() as u64, "injected delay");
+        tokio::time::sleep(delay).await;
     }
 }
 

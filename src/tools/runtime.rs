@@ -13,7 +13,7 @@
 //! The MCP server holds one `Runtime` and reaches every tool through [`Runtime::call`].
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use music_mcp_actors::{
@@ -91,7 +91,8 @@ pub struct Called<T> {
 pub struct Runtime {
     services: Arc<Services>,
     root: ActorRef<SupervisorMessage>,
-    root_task: Mutex<Option<JoinHandle<()>>>,
+    /// Becomes true when the root supervisor has ended, for whatever reason.
+    stopped: tokio::sync::watch::Receiver<bool>,
     retry: RetryPolicy,
 }
 
@@ -129,7 +130,7 @@ impl Runtime {
         Ok(Self {
             services,
             root,
-            root_task: Mutex::new(Some(root_task)),
+            stopped: watch_root(root_task),
             retry: config.retry,
         })
     }
@@ -212,21 +213,32 @@ impl Runtime {
         }
     }
 
+    /// Resolves when the root supervisor has ended: after `shutdown`, or when it gave up
+    /// because its restart intensity was exceeded.
+    pub async fn stopped(&self) {
+        let mut stopped = self.stopped.clone();
+        // An error means the watcher task is gone, which only happens once the root ended.
+        let _ = stopped.wait_for(|ended| *ended).await;
+    }
+
     /// Stops the tree: children stop in reverse start order, then the root.
     pub async fn shutdown(&self) {
         if let Err(err) = Supervisor::shutdown(&self.root, Some(Duration::from_secs(10))).await {
             tracing::warn!(error = %err, "supervision tree did not stop cleanly");
         }
-        let task = self
-            .root_task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(task) = task {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.stopped()).await;
         tracing::info!("supervision tree stopped");
     }
+}
+
+/// Publishes the end of the root supervisor's task.
+fn watch_root(root_task: JoinHandle<()>) -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = root_task.await;
+        let _ = tx.send(true);
+    });
+    rx
 }
 
 /// The child spec of one tool actor: permanent, registered as `names.tool(T::NAME)`.

@@ -131,27 +131,42 @@ impl ScoreCache {
     }
 }
 
-/// Faults injected on purpose: a delay before the next N calls of a tool.
+/// When an injected delay holds a call inside its tool actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultPoint {
+    /// Before the tool does any work.
+    BeforeWork,
+    /// After the work is done (an import has committed) but before the reply is sent.
+    BeforeReply,
+}
+
+/// Faults injected on purpose: a delay at a fault point for the next N calls of a tool.
 #[derive(Debug, Default)]
 pub struct FaultInjector {
-    delays: Mutex<HashMap<String, (Duration, u32)>>,
+    delays: Mutex<HashMap<(String, FaultPoint), (Duration, u32)>>,
 }
 
 impl FaultInjector {
-    /// Delays the next `count` calls of `tool` by `delay` (inside the tool actor, before work).
+    /// Delays the next `count` calls of `tool` by `delay` before they do any work.
     pub fn delay_next_calls(&self, tool: &str, delay: Duration, count: u32) {
-        let mut delays = self.delays.lock().unwrap_or_else(|p| p.into_inner());
-        delays.insert(tool.to_string(), (delay, count));
+        self.delay_at(tool, FaultPoint::BeforeWork, delay, count);
     }
 
-    /// Takes the delay for one call of `tool`, if one is armed.
-    pub fn take_delay(&self, tool: &str) -> Option<Duration> {
+    /// Delays the next `count` calls of `tool` by `delay` at `point`.
+    pub fn delay_at(&self, tool: &str, point: FaultPoint, delay: Duration, count: u32) {
         let mut delays = self.delays.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = delays.get_mut(tool)?;
+        delays.insert((tool.to_string(), point), (delay, count));
+    }
+
+    /// Takes the delay for one call of `tool` at `point`, if one is armed.
+    pub fn take_delay(&self, tool: &str, point: FaultPoint) -> Option<Duration> {
+        let mut delays = self.delays.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (tool.to_string(), point);
+        let entry = delays.get_mut(&key)?;
         let delay = entry.0;
         entry.1 = entry.1.saturating_sub(1);
         if entry.1 == 0 {
-            delays.remove(tool);
+            delays.remove(&key);
         }
         Some(delay)
     }

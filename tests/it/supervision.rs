@@ -89,3 +89,44 @@ async fn killing_the_key_actor_mid_call_still_answers_with_the_right_key() {
     client.cancel().await.unwrap();
     runtime.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_whose_actor_dies_after_committing_is_stored_exactly_once() {
+    use music_mcp::tools::import_score::{ImportRequest, ImportScore, ImportScoreArgs, SourceType};
+    use music_mcp::tools::services::FaultPoint;
+    use tokio_util::sync::CancellationToken;
+
+    let Some(corpus) = shared_corpus("an_import_whose_actor_dies_after_committing_is_stored_exactly_once") else { return };
+    let data = tempfile::tempdir().unwrap();
+    let mut config = RuntimeConfig::new(data.path());
+    config.name_prefix = "it-import-kill".to_string();
+    let runtime = Arc::new(Runtime::start(config).await.unwrap());
+
+    // Killed twice: once before any work, once after the commit but before the reply.
+    let request = |id: &str| ImportRequest {
+        args: ImportScoreArgs {
+            score_id: id.to_string(),
+            source: corpus.join("bach/bwv1.6.mxl").to_str().unwrap().to_string(),
+            source_type: SourceType::File,
+        },
+        idempotency_key: format!("test-key-{id}"),
+    };
+    for (id, point) in [("before-work", FaultPoint::BeforeWork), ("after-commit", FaultPoint::BeforeReply)] {
+        runtime.services().faults.delay_at("import_score", point, Duration::from_millis(600), 1);
+        let call = {
+            let runtime = runtime.clone();
+            let request = request(id);
+            tokio::spawn(async move { runtime.call_counted::<ImportScore>(request, &CancellationToken::new()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(runtime.kill_tool("import_score"));
+        let called = call.await.unwrap();
+        let result = called.result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(called.attempts, 2, "{id}: the call should have been sent twice");
+        // Only the kill after the commit leaves the first attempt's write for the retry to find.
+        assert_eq!(result.deduplicated_retry, point == FaultPoint::BeforeReply, "{id}");
+    }
+    let stored: Vec<_> = runtime.services().store.list().unwrap().into_iter().map(|m| m.score_id).collect();
+    assert_eq!(stored, ["after-commit", "before-work"]);
+    runtime.shutdown().await;
+}
