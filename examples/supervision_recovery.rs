@@ -37,12 +37,24 @@ async fn main() -> anyhow::Result<()> {
         idempotency_key: "example-import".into(),
     };
     runtime.call::<ImportScore>(request, &cancel).await?;
-    let args = KeyAnalysisArgs { score_id: "piece".into(), method: None };
-    let expected = runtime.call::<KeyAnalysisTool>(args.clone(), &cancel).await?.key.name;
+    let args = KeyAnalysisArgs {
+        score_id: "piece".into(),
+        method: None,
+    };
+    let expected = runtime
+        .call::<KeyAnalysisTool>(args.clone(), &cancel)
+        .await?
+        .key
+        .name;
     println!("{}: {expected}", piece.title);
 
     // Each call is held 5 ms inside the actor, so kills land on calls in flight.
-    runtime.services().faults.delay_at("key_analysis", FaultPoint::BeforeWork, Duration::from_millis(5), u32::MAX);
+    runtime.services().faults.delay_at(
+        "key_analysis",
+        FaultPoint::BeforeWork,
+        Duration::from_millis(5),
+        u32::MAX,
+    );
     let killer = {
         let runtime = runtime.clone();
         tokio::spawn(async move {
@@ -62,7 +74,9 @@ async fn main() -> anyhow::Result<()> {
         callers.push(tokio::spawn(async move {
             let mut outcomes = Vec::new();
             for _ in 0..10 {
-                let called = runtime.call_counted::<KeyAnalysisTool>(args.clone(), &cancel).await;
+                let called = runtime
+                    .call_counted::<KeyAnalysisTool>(args.clone(), &cancel)
+                    .await;
                 outcomes.push((called.result.map(|r| r.key.name), called.attempts));
             }
             outcomes
@@ -80,9 +94,18 @@ async fn main() -> anyhow::Result<()> {
     }
     let kills = killer.await?;
     let tree = runtime.tree().await?;
-    let restarts: u64 = tree.children.iter().filter_map(|c| c.supervisor.as_ref()).flat_map(|s| s.children.iter()).map(|c| c.restart_count).sum();
+    let restarts: u64 = tree
+        .children
+        .iter()
+        .filter_map(|c| c.supervisor.as_ref())
+        .flat_map(|s| s.children.iter())
+        .map(|c| c.restart_count)
+        .sum();
 
-    println!("200 calls in {} ms while the key actor was killed {kills} times", started.elapsed().as_millis());
+    println!(
+        "200 calls in {} ms while the key actor was killed {kills} times",
+        started.elapsed().as_millis()
+    );
     println!("answered: {answered}/200, same key: {same}/200, answered after a retry: {retried}");
     println!("restarts recorded by the tools supervisor: {restarts}");
     runtime.shutdown().await;

@@ -113,3 +113,81 @@ impl CallError {
         }
     }
 }
+
+/// Why a circuit breaker refused a call; the caller should fail fast and say when to retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BreakerError {
+    /// The breaker opened after repeated server faults and rejects calls until `retry_after`.
+    #[error(
+        "{key} is failing repeatedly and calls to it are paused; retry after {} ms",
+        retry_after.as_millis()
+    )]
+    Open {
+        /// The breaker's key (a tool name).
+        key: String,
+        /// Time until the breaker lets trial calls through.
+        retry_after: Duration,
+    },
+    /// The breaker is half-open and all of its trial slots are taken by calls in flight.
+    #[error(
+        "{key} is recovering and already has {in_flight} trial calls in flight; retry after {} ms",
+        retry_after.as_millis()
+    )]
+    TrialsInFlight {
+        /// The breaker's key (a tool name).
+        key: String,
+        /// Trial calls in flight, the configured maximum.
+        in_flight: u32,
+        /// Suggested wait before trying again.
+        retry_after: Duration,
+    },
+}
+
+impl BreakerError {
+    /// The breaker's key (a tool name).
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Open { key, .. } | Self::TrialsInFlight { key, .. } => key,
+        }
+    }
+
+    /// How long the caller should wait before trying again.
+    pub fn retry_after(&self) -> Duration {
+        match self {
+            Self::Open { retry_after, .. } | Self::TrialsInFlight { retry_after, .. } => {
+                *retry_after
+            }
+        }
+    }
+}
+
+/// Which token bucket refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitScope {
+    /// The bucket shared by all calls to one tool.
+    Tool,
+    /// The bucket of one client session.
+    Session,
+}
+
+impl std::fmt::Display for LimitScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Tool => "tool",
+            Self::Session => "session",
+        })
+    }
+}
+
+/// A call went over its rate limit and no token came free within the wait budget.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rate limited on {scope} {key}, retry after {} ms", retry_after.as_millis())]
+pub struct RateLimitedError {
+    /// Which bucket was empty.
+    pub scope: LimitScope,
+    /// The tool name or session id of that bucket.
+    pub key: String,
+    /// Time until a token is free, rounded up to whole milliseconds.
+    pub retry_after: Duration,
+}

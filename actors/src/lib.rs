@@ -6,6 +6,11 @@
 //! a request that was lost because the actor died holding it.
 //! The two meet at the registry: a supervisor brings a name back, and the caller waits for it.
 //!
+//! Around them sit the protections a gateway puts in front of its actors: [`breaker`] (circuit
+//! breakers per tool), [`rate_limit`] (token buckets per tool and session), [`memory_guard`]
+//! (a published memory pressure level), and, for testing all of it, [`chaos`] (a seeded chaos
+//! monkey). [`introspect`] turns their state into serialisable health reports.
+//!
 //! ```
 //! use music_mcp_actors::{ChildSpec, RestartType, Supervisor, SupervisorConfig};
 //! # use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -35,12 +40,32 @@
 #![warn(unreachable_pub)]
 
 mod backoff;
+pub mod breaker;
 pub mod caller;
+pub mod chaos;
 pub mod error;
+pub mod introspect;
+pub mod memory_guard;
+pub mod rate_limit;
 pub mod supervisor;
 
+pub use breaker::{
+    BreakerConfig, BreakerRegistry, BreakerSnapshot, BreakerState, CircuitBreaker, Outcome, Permit,
+};
 pub use caller::{Answer, AttemptFailure, RetryPolicy, call_named};
-pub use error::{CallError, SupervisorError};
+pub use chaos::{
+    ChaosAction, ChaosActionKind, ChaosConfig, ChaosMessage, ChaosMonkeyActor, ChaosStatus,
+    ChaosWeights,
+};
+pub use error::{BreakerError, CallError, LimitScope, RateLimitedError, SupervisorError};
+pub use introspect::{Health, HealthSources, RuntimeHealth, SupervisorNode};
+pub use memory_guard::{
+    MemoryGuard, MemoryGuardActor, MemoryGuardConfig, MemoryGuardMessage, MemoryLevel, MemoryStatus,
+};
+pub use rate_limit::{
+    BucketConfig, RateLimitConfig, RateLimiter, RateLimiterActor, RateLimiterMessage,
+    RateLimiterSnapshot,
+};
 pub use supervisor::{
     Backoff, ChildSpec, ChildState, ChildStatus, ExitReason, Intensity, RestartAction,
     RestartEvent, RestartObserver, RestartType, StartFn, Strategy, Supervisor, SupervisorConfig,

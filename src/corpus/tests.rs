@@ -360,3 +360,25 @@ fn the_shared_corpus_resolves_bach_chorales_with_and_without_extension() {
     );
     assert!(list_in(&folders, 1000).contains(&with_extension));
 }
+
+#[test]
+fn every_builtin_piece_is_read_by_the_musicxml_reader_in_its_intended_key() {
+    let intended = [
+        ("builtin/old-hundredth", "G major"),
+        ("builtin/twinkle", "C major"),
+        ("builtin/minuet-in-d-minor", "D minor"),
+        ("builtin/au-clair-de-la-lune", "C major"),
+        ("builtin/ode-to-joy", "D major"),
+    ];
+    let names: Vec<_> = builtin_pieces().iter().map(|piece| piece.name).collect();
+    assert_eq!(names, intended.map(|(name, _)| name));
+
+    let limits = crate::music::read::ReadLimits::default();
+    for (name, key) in intended {
+        let entry = resolve_in(name, &[]).unwrap();
+        let score = crate::music::read::read_bytes(&entry.bytes, Some(&entry.file_name), &limits)
+            .unwrap_or_else(|err| panic!("{name} is not readable: {err}"));
+        let record = crate::music::record::analysis_record(&score);
+        assert_eq!(record["key_analysis"]["analyze_key"]["name"], key, "{name}");
+    }
+}

@@ -478,3 +478,125 @@ fn first_tempo_text(score: &Score) -> Option<String> {
     }
     best.map(|(_, text)| text.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::musicxml::read_bytes;
+    use crate::music::read::ReadLimits;
+
+    fn info(parts: &[&str]) -> ScoreInfo {
+        let list: String = (0..parts.len())
+            .map(|i| format!("<score-part id=\"P{i}\"><part-name>N{i}</part-name></score-part>"))
+            .collect();
+        let body: String = parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("<part id=\"P{i}\">{p}</part>"))
+            .collect();
+        let xml = format!("<score-partwise><part-list>{list}</part-list>{body}</score-partwise>");
+        score_info(&read_bytes(xml.as_bytes(), Some("t.xml"), &ReadLimits::default()).unwrap())
+    }
+
+    fn measure(number: u32, attributes: &str, extra: &str) -> String {
+        format!(
+            "<measure number=\"{number}\"><attributes>\
+                <divisions>1</divisions>{attributes}</attributes>{extra}\
+             <note><pitch><step>C</step><octave>4</octave></pitch><duration>3</duration></note>\
+             </measure>"
+        )
+    }
+
+    const THREE_FOUR: &str = "<time><beats>3</beats><beat-type>4</beat-type></time>";
+
+    #[test]
+    fn repeated_time_signatures_are_merged_and_changes_keep_their_measure() {
+        let part = [
+            measure(1, THREE_FOUR, ""),
+            measure(2, THREE_FOUR, ""),
+            measure(
+                3,
+                "<time><beats>6</beats><beat-type>8</beat-type></time>",
+                "",
+            ),
+        ]
+        .concat();
+        let info = info(&[&part]);
+        let changes: Vec<(&str, Option<i32>, &str)> = info
+            .time_signatures
+            .iter()
+            .map(|t| (t.ratio.as_str(), t.measure, t.offset_fraction.as_str()))
+            .collect();
+        assert_eq!(changes, [("3/4", Some(1), "0"), ("6/8", Some(3), "6")]);
+        assert!(!info.time_signatures_differ_between_parts);
+        assert_eq!(info.total_duration_fraction, "9");
+    }
+
+    #[test]
+    fn parts_with_other_meters_or_keys_are_flagged() {
+        let first = measure(1, &format!("<key><fifths>0</fifths></key>{THREE_FOUR}"), "");
+        let second = measure(
+            1,
+            "<key><fifths>2</fifths></key><time><beats>6</beats><beat-type>8</beat-type></time>",
+            "",
+        );
+        let info = info(&[&first, &second]);
+        assert!(info.time_signatures_differ_between_parts);
+        assert!(info.key_signatures_differ_between_parts);
+        assert_eq!(info.parts.count, 2);
+        assert_eq!(info.measure_count_max_over_parts, 1);
+    }
+
+    #[test]
+    fn the_initial_tempo_is_the_earliest_metronome_mark_in_any_part() {
+        let late = "<direction><direction-type><metronome><beat-unit>quarter</beat-unit>\
+            <per-minute>100</per-minute></metronome></direction-type><offset>2</offset>\
+            </direction>";
+        let early = "<sound tempo=\"60\"/>";
+        let info = info(&[
+            &measure(1, THREE_FOUR, late),
+            &measure(1, THREE_FOUR, early),
+        ]);
+        let tempo = info.initial_tempo.unwrap();
+        assert_eq!(
+            (tempo.number, tempo.number_sounding, tempo.quarter_bpm),
+            (None, Some(60.0), Some(60.0))
+        );
+        assert_eq!((tempo.offset, tempo.measure), (0.0, Some(1)));
+        assert_eq!(info.metronome_mark_count, 2);
+        assert_eq!(info.first_tempo_text, None);
+    }
+
+    #[test]
+    fn extremes_and_part_fields_are_reported() {
+        let notes = "<note><pitch><step>B</step><alter>-1</alter><octave>3</octave></pitch>\
+            <duration>1</duration></note>";
+        let info = info(&[&measure(1, THREE_FOUR, notes)]);
+        let part = &info.parts.list[0];
+        assert_eq!(
+            part.lowest_pitch
+                .as_ref()
+                .map(|p| (p.name.as_str(), p.midi)),
+            Some(("B-3", 58))
+        );
+        assert_eq!(
+            part.highest_pitch.as_ref().map(|p| p.name.as_str()),
+            Some("C4")
+        );
+        assert_eq!(
+            (part.class.as_str(), part.id.as_deref(), part.index),
+            ("Part", Some("N0"), 0)
+        );
+        assert_eq!(
+            (part.first_measure_number, part.duration_fraction.as_str()),
+            (Some(1), "4")
+        );
+    }
+
+    #[test]
+    fn the_output_schema_has_no_unsigned_word_sizes() {
+        let schema = serde_json::to_string(&schemars::schema_for!(ScoreInfo)).unwrap();
+        assert!(!schema.contains("\"uint\""), "usize leaked into the schema");
+        assert!(schema.contains("tie_continuation_count"));
+    }
+}

@@ -43,3 +43,42 @@ fn key_analysis(histogram: &[f64; 12]) -> Value {
         "by_method": by_method,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::musicxml::read_bytes;
+    use crate::music::read::ReadLimits;
+
+    #[test]
+    fn the_record_has_info_key_analysis_and_histogram_under_oracle_names() {
+        let xml = "<score-partwise><part-list><score-part id=\"P1\"/></part-list><part id=\"P1\">\
+            <measure number=\"1\"><attributes><divisions>1</divisions></attributes>\
+            <note><pitch><step>C</step><octave>4</octave></pitch><duration>2</duration></note>\
+            <note><pitch><step>E</step><octave>4</octave></pitch><duration>1</duration></note>\
+            <note><pitch><step>G</step><octave>4</octave></pitch><duration>1</duration></note>\
+            </measure></part></score-partwise>";
+        let score = read_bytes(xml.as_bytes(), None, &ReadLimits::default()).unwrap();
+        let record = analysis_record(&score);
+        assert_eq!(record["schema"], SCHEMA);
+        assert_eq!(record["parts"]["count"], 1);
+        assert_eq!(record["total_duration_fraction"], "4");
+        assert_eq!(record["key_analysis"]["analyze_key"]["name"], "C major");
+        for method in KeyMethod::ALL {
+            assert!(
+                record["key_analysis"]["by_method"][method.music21_class_name()]["name"]
+                    .is_string()
+            );
+        }
+        assert_eq!(record["pitch_class_histogram"]["weighted_ql"][0], 2.0);
+    }
+
+    #[test]
+    fn a_score_without_notes_records_the_key_error_instead() {
+        let xml = "<score-partwise><part-list><score-part id=\"P1\"/></part-list><part id=\"P1\">\
+            <measure number=\"1\"/></part></score-partwise>";
+        let score = read_bytes(xml.as_bytes(), None, &ReadLimits::default()).unwrap();
+        let record = analysis_record(&score);
+        assert!(record["key_analysis"]["analyze_key"]["error"].is_string());
+    }
+}

@@ -73,7 +73,12 @@ impl<T: Tool> Actor for ToolActor<T> {
 
 async fn injected_delay<T: Tool>(services: &Services, point: FaultPoint) {
     if let Some(delay) = services.faults.take_delay(T::NAME, point) {
-        tracing::debug!(tool = T::NAME, ?point, delay_ms = delay.as_millis() as u64, "injected delay");
+        tracing::debug!(
+            tool = T::NAME,
+            ?point,
+            delay_ms = delay.as_millis() as u64,
+            "injected delay"
+        );
         tokio::time::sleep(delay).await;
     }
 }

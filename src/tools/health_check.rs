@@ -100,7 +100,7 @@ pub async fn tree_status(name: &str) -> Result<SupervisorStatus, ToolError> {
             format!("supervisor {name} is not running; try again shortly"),
         )
     };
-    let root = ActorRef::<SupervisorMessage>::where_is(name.to_string()).ok_or_else(unavailable)?;
+    let root = ActorRef::<SupervisorMessage>::where_is(name).ok_or_else(unavailable)?;
     match root
         .call(SupervisorMessage::GetStatus, Some(Duration::from_secs(2)))
         .await

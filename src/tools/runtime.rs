@@ -152,11 +152,11 @@ impl Runtime {
     ) -> Called<T::Output> {
         let name = self.services.names.tool(T::NAME);
         let policy = if T::RETRY_SAFE {
-            self.retry.clone()
+            self.retry
         } else {
             RetryPolicy {
                 max_attempts: 1,
-                ..self.retry.clone()
+                ..self.retry
             }
         };
         let build = |reply| ToolMessage::<T>::Call {

@@ -96,7 +96,11 @@ async fn an_import_whose_actor_dies_after_committing_is_stored_exactly_once() {
     use music_mcp::tools::services::FaultPoint;
     use tokio_util::sync::CancellationToken;
 
-    let Some(corpus) = shared_corpus("an_import_whose_actor_dies_after_committing_is_stored_exactly_once") else { return };
+    let Some(corpus) =
+        shared_corpus("an_import_whose_actor_dies_after_committing_is_stored_exactly_once")
+    else {
+        return;
+    };
     let data = tempfile::tempdir().unwrap();
     let mut config = RuntimeConfig::new(data.path());
     config.name_prefix = "it-import-kill".to_string();
@@ -111,22 +115,46 @@ async fn an_import_whose_actor_dies_after_committing_is_stored_exactly_once() {
         },
         idempotency_key: format!("test-key-{id}"),
     };
-    for (id, point) in [("before-work", FaultPoint::BeforeWork), ("after-commit", FaultPoint::BeforeReply)] {
-        runtime.services().faults.delay_at("import_score", point, Duration::from_millis(600), 1);
+    for (id, point) in [
+        ("before-work", FaultPoint::BeforeWork),
+        ("after-commit", FaultPoint::BeforeReply),
+    ] {
+        runtime
+            .services()
+            .faults
+            .delay_at("import_score", point, Duration::from_millis(600), 1);
         let call = {
             let runtime = runtime.clone();
             let request = request(id);
-            tokio::spawn(async move { runtime.call_counted::<ImportScore>(request, &CancellationToken::new()).await })
+            tokio::spawn(async move {
+                runtime
+                    .call_counted::<ImportScore>(request, &CancellationToken::new())
+                    .await
+            })
         };
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(runtime.kill_tool("import_score"));
         let called = call.await.unwrap();
         let result = called.result.unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(called.attempts, 2, "{id}: the call should have been sent twice");
+        assert_eq!(
+            called.attempts, 2,
+            "{id}: the call should have been sent twice"
+        );
         // Only the kill after the commit leaves the first attempt's write for the retry to find.
-        assert_eq!(result.deduplicated_retry, point == FaultPoint::BeforeReply, "{id}");
+        assert_eq!(
+            result.deduplicated_retry,
+            point == FaultPoint::BeforeReply,
+            "{id}"
+        );
     }
-    let stored: Vec<_> = runtime.services().store.list().unwrap().into_iter().map(|m| m.score_id).collect();
+    let stored: Vec<_> = runtime
+        .services()
+        .store
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.score_id)
+        .collect();
     assert_eq!(stored, ["after-commit", "before-work"]);
     runtime.shutdown().await;
 }

@@ -23,7 +23,8 @@ pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which children are restarted when one of them exits and must be restarted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Restart only the child that exited.
     OneForOne,

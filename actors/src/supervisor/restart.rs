@@ -39,7 +39,7 @@ impl SupervisorState {
         // Forget the dead incarnation first, so nothing below mistakes it for a live child.
         let child = &mut self.children[index];
         child.cell = None;
-        child.last_exit = Some(reason.clone());
+        child.record_exit(reason.clone());
         if !child.spec.restart.restarts_after(&reason) {
             child.state = ChildState::Stopped;
             tracing::info!(
@@ -234,7 +234,7 @@ impl SupervisorState {
             let sibling = &mut self.children[position];
             if let Some(cell) = sibling.cell.take() {
                 stop_child(&self.name, sibling.name(), &cell, self.shutdown_timeout).await;
-                sibling.last_exit = Some(ExitReason::Normal(Some(SHUTDOWN_REASON.to_string())));
+                sibling.record_exit(ExitReason::Normal(Some(SHUTDOWN_REASON.to_string())));
                 sibling.state = if sibling.spec.restart == RestartType::Temporary {
                     ChildState::Stopped
                 } else {

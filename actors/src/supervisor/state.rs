@@ -43,6 +43,8 @@ pub(super) struct ChildRecord {
     pub(super) state: ChildState,
     pub(super) restart_count: u64,
     pub(super) last_exit: Option<ExitReason>,
+    /// When `last_exit` happened; `Some` exactly when `last_exit` is.
+    pub(super) last_exit_at: Option<Instant>,
     /// This child's own restarts, for its backoff.
     pub(super) recent: RestartWindow,
     /// When a `Restarting` child may be started again.
@@ -72,6 +74,7 @@ impl SupervisorState {
                 state: ChildState::Stopped,
                 restart_count: 0,
                 last_exit: None,
+                last_exit_at: None,
                 recent: RestartWindow::default(),
                 due: now,
             })
@@ -136,14 +139,19 @@ impl SupervisorState {
 
     /// Snapshot of this supervisor without nested supervisors.
     fn status(&mut self) -> SupervisorStatus {
-        let restarts_in_window = self.window.count(Instant::now(), self.intensity.period);
+        let now = Instant::now();
+        let restarts_in_window = self.window.count(now, self.intensity.period);
         SupervisorStatus {
             name: self.name.clone(),
             strategy: self.strategy,
             intensity: self.intensity,
             restarts_in_window,
             total_restarts: self.total_restarts,
-            children: self.children.iter().map(ChildRecord::status).collect(),
+            children: self
+                .children
+                .iter()
+                .map(|child| child.status(now))
+                .collect(),
         }
     }
 }
@@ -154,13 +162,22 @@ impl ChildRecord {
         &self.spec.name
     }
 
-    fn status(&self) -> ChildStatus {
+    /// Records why and when the current incarnation ended.
+    pub(super) fn record_exit(&mut self, reason: ExitReason) {
+        self.last_exit = Some(reason);
+        self.last_exit_at = Some(Instant::now());
+    }
+
+    fn status(&self, now: Instant) -> ChildStatus {
         ChildStatus {
             name: self.spec.name.clone(),
             restart: self.spec.restart,
             state: self.state,
             restart_count: self.restart_count,
             last_exit: self.last_exit.clone(),
+            last_exit_ago: self
+                .last_exit_at
+                .map(|at| now.saturating_duration_since(at)),
             actor_id: self.cell.as_ref().map(ActorCell::get_id),
             supervisor: None,
         }

@@ -12,7 +12,8 @@ use super::exit::ExitReason;
 use super::spec::RestartType;
 
 /// Lifecycle state of one child as the supervisor sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ChildState {
     /// Started and not known to have exited.
     Running,
@@ -52,6 +53,9 @@ pub struct ChildStatus {
     pub restart_count: u64,
     /// Why the child last exited, if it ever did.
     pub last_exit: Option<ExitReason>,
+    /// How long ago the child last exited, measured when the status was taken; `Some` exactly
+    /// when `last_exit` is.
+    pub last_exit_ago: Option<Duration>,
     /// Current actor id; `None` unless running.
     pub actor_id: Option<ActorId>,
     /// Status of the child if it is itself a supervisor and answered in time.

@@ -4,7 +4,9 @@
 //! parallel, so every test names its actors with `support::unique`.
 
 mod caller;
+mod chaos;
 mod factory;
+mod health;
 mod intensity;
 mod restart;
 mod shutdown;

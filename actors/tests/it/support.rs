@@ -74,6 +74,8 @@ pub enum WorkerMessage {
     Ping(RpcReplyPort<ActorId>),
     /// Sleep, then reply with the actor id, or log `abandoned:<name>` if nobody waits.
     Slow(Duration, RpcReplyPort<ActorId>),
+    /// Sleep, then reply with the name the worker is registered under.
+    Name(Duration, RpcReplyPort<String>),
     /// Reply `Err` for negative input, the value doubled otherwise (a tool's own error).
     Double(i64, RpcReplyPort<Result<i64, String>>),
     /// Panic in the handler (ActorFailed).
@@ -127,6 +129,12 @@ impl Actor for TestWorker {
                 } else {
                     let _ = reply.send(myself.get_id());
                 }
+            }
+            WorkerMessage::Name(delay, reply) => {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let _ = reply.send(name.clone());
             }
             WorkerMessage::Double(value, reply) => {
                 let answer = if value < 0 {

@@ -17,7 +17,7 @@ const APPROXIMATION_DENOMINATOR: i128 = 65_535;
 /// A duration or offset in quarter lengths (a quarter note is 1), kept as an exact fraction.
 ///
 /// Invariant: `den > 0` and `gcd(num, den) == 1`, so equal values have equal fields.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ql {
     num: i64,
     den: i64,
@@ -93,7 +93,10 @@ impl Ql {
             return Ql::ZERO;
         }
         let (mut num, mut den) = if den < 0 { (-num, -den) } else { (num, den) };
-        let divisor = gcd(num.unsigned_abs(), den.unsigned_abs());
+        let divisor = match (u64::try_from(num.unsigned_abs()), u64::try_from(den)) {
+            (Ok(a), Ok(b)) => u128::from(gcd_u64(a, b)),
+            _ => gcd(num.unsigned_abs(), den.unsigned_abs()),
+        };
         if divisor > 1 {
             let divisor = divisor as i128;
             num /= divisor;
@@ -108,6 +111,16 @@ impl Ql {
 
 /// Greatest common divisor of two unsigned values (Euclid); `gcd(0, 0) == 0`.
 fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        let rest = a % b;
+        a = b;
+        b = rest;
+    }
+    a
+}
+
+/// Greatest common divisor for the common case where both values fit in 64 bits.
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         let rest = a % b;
         a = b;
@@ -144,6 +157,12 @@ fn approximate(value: f64) -> Ql {
     let num = i64::try_from(if negative { -p1 } else { p1 }).unwrap_or(0);
     let den = i64::try_from(q1).unwrap_or(1);
     Ql::new(num, den)
+}
+
+impl Default for Ql {
+    fn default() -> Ql {
+        Ql::ZERO
+    }
 }
 
 impl PartialOrd for Ql {

@@ -204,12 +204,13 @@ pub struct MetronomeMark {
 }
 
 impl MetronomeMark {
-    /// music21's `getQuarterBPM()`: the written (else sounding) number scaled to quarter notes.
+    /// music21's `getQuarterBPM()`: the sounding (else written) number converted to quarter
+    /// notes per minute, with music21's float steps so results agree to the last bit.
     pub fn quarter_bpm(&self) -> Option<f64> {
-        if let Some(number) = self.number {
-            return Some(number * self.referent.to_f64());
-        }
-        self.number_sounding
+        let number = self.number_sounding.or(self.number)?;
+        let seconds_per_beat = 60.0 / number;
+        let seconds_per_quarter = seconds_per_beat / self.referent.to_f64();
+        Some(60.0 / seconds_per_quarter)
     }
 }
 

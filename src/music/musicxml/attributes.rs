@@ -282,7 +282,8 @@ mod tests {
     #[test]
     fn metronome_marks_read_dotted_beat_units() {
         let dom = parse(
-            "<metronome><beat-unit>quarter</beat-unit><beat-unit-dot/><per-minute>60</per-minute></metronome>",
+            "<metronome><beat-unit>quarter</beat-unit><beat-unit-dot/><per-minute>60</per-minute>\
+                </metronome>",
         );
         let TempoMark::Metronome(mark) = read_metronome(&dom, dom.root()) else {
             panic!()

@@ -19,10 +19,12 @@ pub(crate) type NodeId = u32;
 const NONE: NodeId = NodeId::MAX;
 
 /// A parsed XML document.
+#[derive(Debug)]
 pub(crate) struct Dom<'a> {
     nodes: Vec<Node<'a>>,
 }
 
+#[derive(Debug)]
 struct Node<'a> {
     /// The start tag's content: the name, then the raw attributes.
     tag: &'a str,
@@ -168,7 +170,13 @@ impl<'a> Builder<'a> {
                         break;
                     }
                 }
-                Event::Text(text) => self.push_text(text.xml10_content()),
+                Event::Text(text) => {
+                    // Indentation between elements is most of the text; skip it unread.
+                    let keep = self.current_has_text() || !text.trim_ascii().is_empty();
+                    if keep {
+                        self.push_text(text.xml10_content());
+                    }
+                }
                 Event::CData(data) => self.push_text(data.into_inner()),
                 Event::GeneralRef(reference) => {
                     let resolved = resolve_reference(&reference, reference.resolve_char_ref());
@@ -222,6 +230,12 @@ impl<'a> Builder<'a> {
         let open = head.rfind('<').map_or(0, |i| i + 1);
         let body = &head[open..];
         body.trim_end_matches('>').trim_end_matches('/')
+    }
+
+    fn current_has_text(&self) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|&current| !self.nodes[current as usize].text.is_empty())
     }
 
     fn link_child(&mut self, parent: NodeId, child: NodeId) {

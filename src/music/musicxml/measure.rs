@@ -2,7 +2,9 @@
 //! `MeasureParser` does: chords, voices, `<backup>`/`<forward>`, directions and attributes.
 //!
 //! Every item keeps the staff it was written for (0 = every staff), so the part reader can
-//! later split a multi-staff part into one part per staff.
+//! later split a multi-staff part into one part per staff. Unlike older music21 releases,
+//! music21 10 does not pad voices with hidden rests (its records show none), so neither do
+//! we; a `<forward>` still leaves its hidden rest.
 
 use super::attributes::{
     TempoMark, read_clef, read_harmony, read_key, read_metronome, read_sound_tempo, read_time,
@@ -92,8 +94,8 @@ pub(super) enum Origin {
     },
     /// The hidden rest a `<forward>` leaves.
     Forward,
-    /// A hidden rest added to fill a gap in a voice.
-    Filler,
+    /// The rest music21 puts into a measure that has nothing else.
+    EmptyMeasure,
 }
 
 /// music21's running measure numbering, for its Finale `X1` fix.
@@ -134,7 +136,6 @@ pub(super) fn read_measure(
         let next = children.get(index + 1).copied();
         reader.read_child(child, next);
     }
-    reader.fill_voice_gaps();
 
     let full_measure_rest = reader.trusted_measure_rest || (reader.rests == 1 && reader.notes == 0);
     ParsedMeasure {
@@ -456,82 +457,14 @@ impl MeasureReader<'_, '_, '_> {
                     let clef = read_clef(dom, child);
                     self.push(offset, staff, None, ItemKind::Clef(clef));
                 }
-                "staff-details" => {
-                    if !staff_details_seen.contains(&staff) {
-                        staff_details_seen.push(staff);
-                        self.push(offset, staff, None, ItemKind::Marker);
-                    }
+                "staff-details" if !staff_details_seen.contains(&staff) => {
+                    staff_details_seen.push(staff);
+                    self.push(offset, staff, None, ItemKind::Marker);
                 }
                 _ => {}
             }
         }
     }
-
-    /// music21 fills every non-empty voice with hidden rests: before its first event, after
-    /// its last one up to the measure's end, and in any gap between.
-    fn fill_voice_gaps(&mut self) {
-        if self.voice_ids.is_empty() {
-            return;
-        }
-        let measure_end = self.items.iter().map(Item::end).max().unwrap_or(Ql::ZERO);
-        for voice in 0..self.voice_ids.len() {
-            let mut spans: Vec<(Ql, Ql, u32)> = self
-                .items
-                .iter()
-                .filter(|item| item.voice == Some(voice))
-                .map(|item| (item.offset, item.end(), item.staff))
-                .collect();
-            if spans.is_empty() {
-                continue;
-            }
-            spans.sort_by_key(|&(start, _, _)| start);
-            for (start, length) in voice_gaps(&spans, measure_end) {
-                let event = Event {
-                    offset: start,
-                    duration: length,
-                    kind: EventKind::Rest(Rest::default()),
-                    tie: None,
-                    grace: false,
-                    fermata: false,
-                    hidden: true,
-                    notation: None,
-                };
-                self.push(
-                    start,
-                    0,
-                    Some(voice),
-                    ItemKind::Event(event, Origin::Filler),
-                );
-            }
-        }
-    }
-}
-
-/// The gaps music21's `makeRests(fillGaps=True)` fills in one voice, as `(start, length)`.
-/// `spans` are the voice's `(start, end, staff)` sorted by start.
-fn voice_gaps(spans: &[(Ql, Ql, u32)], measure_end: Ql) -> Vec<(Ql, Ql)> {
-    let mut gaps = Vec::new();
-    let lowest = spans[0].0;
-    let highest = spans
-        .iter()
-        .map(|&(_, end, _)| end)
-        .max()
-        .unwrap_or(Ql::ZERO);
-    if lowest.is_positive() {
-        gaps.push((Ql::ZERO, lowest));
-    }
-    if measure_end > highest {
-        gaps.push((highest, measure_end - highest));
-    }
-    let tolerance = Ql::new(1, 1000);
-    let mut reached = lowest;
-    for &(start, end, _) in spans {
-        if start > reached && start - reached > tolerance {
-            gaps.push((reached, start - reached));
-        }
-        reached = reached.max(end);
-    }
-    gaps
 }
 
 /// An event (and its origin) for a note, rest or unpitched note outside a chord.

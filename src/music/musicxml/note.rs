@@ -216,7 +216,8 @@ mod tests {
     fn a_note_reads_pitch_duration_voice_and_staff() {
         let n = note(
             "<note><pitch><step>B</step><alter>-1</alter><octave>3</octave></pitch>\
-             <duration>3</duration><voice>2</voice><type>quarter</type><dot/><staff>2</staff></note>",
+             <duration>3</duration><voice>2</voice><type>quarter</type><dot/><staff>2</staff>\
+             </note>",
         );
         assert_eq!(n.pitch.unwrap().name_with_octave(), "B-3");
         assert_eq!(n.duration, Ql::new(3, 2));
@@ -228,7 +229,8 @@ mod tests {
     #[test]
     fn an_accidental_spells_the_pitch_when_alter_is_missing() {
         let n = note(
-            "<note><pitch><step>F</step><octave>4</octave></pitch><accidental>sharp</accidental></note>",
+            "<note><pitch><step>F</step><octave>4</octave></pitch><accidental>sharp</accidental>\
+                </note>",
         );
         assert_eq!(n.pitch.unwrap().name(), "F#");
     }
@@ -236,7 +238,8 @@ mod tests {
     #[test]
     fn a_stop_and_a_start_tie_make_a_continue() {
         let n = note(
-            "<note><pitch><step>C</step><octave>4</octave></pitch><tie type='stop'/><tie type='start'/></note>",
+            "<note><pitch><step>C</step><octave>4</octave></pitch><tie type='stop'/><tie \
+                type='start'/></note>",
         );
         assert_eq!(n.tie, Some(Tie::Continue));
         let n =
@@ -247,7 +250,8 @@ mod tests {
     #[test]
     fn grace_notes_have_no_duration() {
         let n = note(
-            "<note><grace/><pitch><step>D</step><octave>5</octave></pitch><type>eighth</type></note>",
+            "<note><grace/><pitch><step>D</step><octave>5</octave></pitch><type>eighth</type>\
+                </note>",
         );
         assert!(n.grace);
         assert_eq!(n.duration, Ql::ZERO);
@@ -263,7 +267,13 @@ mod tests {
 
     #[test]
     fn tuplet_durations_stay_exact() {
-        let dom = Dom::parse("<note><duration>1</duration><type>eighth</type><time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification></note>", 64).unwrap();
+        let dom = Dom::parse(
+            "<note><duration>1</duration><type>eighth</type><time-modification>\
+            <actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification>\
+            </note>",
+            64,
+        )
+        .unwrap();
         let n = read_note(&dom, dom.root(), Ql::from_int(3));
         assert_eq!(n.duration, Ql::new(1, 3));
         assert_eq!(n.notation.unwrap().tuplet, Some((3, 2)));

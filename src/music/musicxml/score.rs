@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use super::dom::{Dom, NodeId};
-use super::part::{PartHeader, read_part};
+use super::instrument::default_instrument;
+use super::part::{Budget, PartHeader, read_part};
 use crate::music::model::{Metadata, Score};
-use crate::music::read::{Limit, ReadError, ReadLimits};
+use crate::music::read::{ReadError, ReadLimits};
 
 /// Interprets a parsed MusicXML document.
 pub(super) fn read_document(
@@ -27,7 +28,7 @@ pub(super) fn read_document(
     let headers = read_part_list(dom, root);
     let first_id = headers.order.first().cloned();
     let mut parts = Vec::new();
-    let mut events = 0;
+    let mut budget = Budget::default();
     for part in dom.children_named(root, "part") {
         let id = dom
             .attr(part, "id")
@@ -37,14 +38,7 @@ pub(super) fn read_document(
         let Some(header) = id.as_ref().and_then(|id| headers.by_id.get(id)) else {
             continue;
         };
-        parts.extend(read_part(dom, part, header, limits, &mut events)?);
-        if parts.len() as u64 > limits.max_parts {
-            return Err(ReadError::limit(
-                Limit::Parts,
-                limits.max_parts,
-                parts.len() as u64,
-            ));
-        }
+        parts.extend(read_part(dom, part, header, limits, &mut budget)?);
     }
     if parts.iter().all(|part| part.measures.is_empty()) {
         return Err(ReadError::EmptyScore);
@@ -103,14 +97,24 @@ fn read_part_list(dom: &Dom<'_>, root: NodeId) -> PartList {
     list
 }
 
-/// Name, abbreviation, and music21's part id (the instrument's best name).
+/// Name, abbreviation, and music21's part id (the instrument's best name). A missing name or
+/// abbreviation comes from the part's instrument, as in music21.
 fn read_score_part(dom: &Dom<'_>, score_part: NodeId, id: &str) -> PartHeader {
-    let name = cleaned_child(dom, score_part, "part-name");
-    let abbreviation = cleaned_child(dom, score_part, "part-abbreviation");
     let instrument = dom.child(score_part, "score-instrument");
     let instrument_name = instrument.and_then(|i| cleaned_child(dom, i, "instrument-name"));
     let instrument_abbreviation =
         instrument.and_then(|i| cleaned_child(dom, i, "instrument-abbreviation"));
+    let program = dom
+        .path(score_part, "midi-instrument/midi-program")
+        .and_then(|p| dom.text(p))
+        .and_then(|p| p.parse().ok());
+    let default = default_instrument(program, instrument_name.as_deref());
+    let name = cleaned_child(dom, score_part, "part-name")
+        .filter(|name| !name.is_empty())
+        .or_else(|| default.map(|i| i.name.to_string()));
+    let abbreviation = cleaned_child(dom, score_part, "part-abbreviation")
+        .filter(|abbreviation| !abbreviation.is_empty())
+        .or_else(|| default.map(|i| i.abbreviation.to_string()));
     let best_name = [
         &name,
         &abbreviation,

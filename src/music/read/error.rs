@@ -57,13 +57,15 @@ impl fmt::Display for Limit {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The path does not exist.
-    #[error("no such file: {}; check the path, or use source_type=corpus for corpus names", .path.display())]
+    #[error("no such file: {}; check the path, or use source_type=corpus for corpus \
+        names", .path.display())]
     NotFound {
         /// The path that was asked for.
         path: PathBuf,
     },
     /// The path exists but could not be read.
-    #[error("cannot read {}: {source}; check that it is a readable file, not a directory", .path.display())]
+    #[error("cannot read {}: {source}; check that it is a readable file, not a \
+        directory", .path.display())]
     Unreadable {
         /// The path that was asked for.
         path: PathBuf,
@@ -73,7 +75,8 @@ pub enum ReadError {
     },
     /// The content is neither MusicXML nor a compressed .mxl archive.
     #[error(
-        "does not look like MusicXML: {detail}; expected <score-partwise> (.xml, .musicxml) or a .mxl archive"
+        "does not look like MusicXML: {detail}; expected <score-partwise> (.xml, .musicxml) or a \
+            .mxl archive"
     )]
     NotMusicXml {
         /// What was found instead.
@@ -81,7 +84,8 @@ pub enum ReadError {
     },
     /// The XML is malformed or cut short.
     #[error(
-        "malformed XML at line {line} (byte {byte}): {detail}; the file may be truncated or corrupt, try exporting it again"
+        "malformed XML at line {line} (byte {byte}): {detail}; the file may be truncated or \
+            corrupt, try exporting it again"
     )]
     MalformedXml {
         /// 1-based line of the fault.
@@ -93,7 +97,8 @@ pub enum ReadError {
     },
     /// The .mxl file is not a readable zip archive.
     #[error(
-        "not a readable .mxl archive: {detail}; re-export the score as .mxl or as uncompressed .musicxml"
+        "not a readable .mxl archive: {detail}; re-export the score as .mxl or as uncompressed \
+            .musicxml"
     )]
     BadArchive {
         /// What went wrong while unzipping.
@@ -101,24 +106,19 @@ pub enum ReadError {
     },
     /// The .mxl archive holds no MusicXML document.
     #[error(
-        "the .mxl archive contains no MusicXML file; expected META-INF/container.xml to name one, or an .xml/.musicxml entry"
+        "the .mxl archive contains no MusicXML file; expected META-INF/container.xml to name one, \
+            or an .xml/.musicxml entry"
     )]
     NoMusicXmlInArchive,
     /// A `score-timewise` document.
     #[error(
-        "score-timewise MusicXML is not supported yet; export or convert the score as score-partwise MusicXML"
+        "score-timewise MusicXML is not supported yet; export or convert the score as \
+            score-partwise MusicXML"
     )]
     TimewiseUnsupported,
-    /// The MusicXML is well-formed but cannot be interpreted.
-    #[error("invalid MusicXML in {context}: {detail}")]
-    InvalidMusicXml {
-        /// Where: part and measure.
-        context: String,
-        /// What was wrong and what would fix it.
-        detail: String,
-    },
     /// A configured limit was exceeded.
-    #[error("the {limit} exceeds the limit of {max} (found {found}); raise ReadLimits::{} if the file is trusted", .limit.field())]
+    #[error("the {limit} exceeds the limit of {max} (found {found}); raise ReadLimits::{} if the \
+        file is trusted", .limit.field())]
     LimitExceeded {
         /// Which limit.
         limit: Limit,
@@ -129,7 +129,8 @@ pub enum ReadError {
     },
     /// The score has no parts with measures.
     #[error(
-        "the score is empty: no <part> with measures was found; check that the file is a complete score"
+        "the score is empty: no <part> with measures was found; check that the file is a complete \
+            score"
     )]
     EmptyScore,
 }
