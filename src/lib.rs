@@ -7,6 +7,7 @@
 pub mod client;
 pub mod corpus;
 pub mod demo;
+pub mod metrics;
 pub mod music;
 pub mod server;
 pub mod store;

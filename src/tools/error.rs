@@ -22,6 +22,19 @@ pub enum ToolErrorKind {
 }
 
 impl ToolErrorKind {
+    /// The snake-case name used in metrics and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::NotFound => "not_found",
+            Self::AlreadyExists => "already_exists",
+            Self::UnreadableScore => "unreadable_score",
+            Self::NotAnalysable => "not_analysable",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
     /// Whether the failure is the server's fault rather than the caller's.
     pub fn is_server_fault(self) -> bool {
         matches!(self, Self::Unavailable | Self::Internal)

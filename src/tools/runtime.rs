@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use music_mcp_actors::{
-    CallError, ChildSpec, Intensity, RestartType, RetryPolicy, Strategy, Supervisor,
+    CallError, ChildSpec, Intensity, RestartAction, RestartEvent, RestartType, RetryPolicy,
+    Strategy, Supervisor,
     SupervisorConfig, SupervisorMessage, SupervisorStatus, call_named,
 };
 use ractor::{Actor, ActorCell, ActorRef};
@@ -33,6 +34,7 @@ use super::list_scores::ListScores;
 use super::score_info::ScoreInfoTool;
 use super::services::{ActorNames, FaultInjector, ScoreCache};
 use super::{Services, Tool, ToolError, ToolErrorKind};
+use crate::metrics::{Metrics, ScrapeState};
 use crate::music::read::ReadLimits;
 use crate::store::{ScoreStore, StoreError};
 
@@ -101,7 +103,9 @@ impl Runtime {
     pub async fn start(config: RuntimeConfig) -> Result<Self, RuntimeError> {
         let store = ScoreStore::open_in(&config.data_dir)?;
         let names = ActorNames::new(config.name_prefix.clone());
+        let metrics = Arc::new(Metrics::new());
         let services = Arc::new(Services {
+            metrics: metrics.clone(),
             store: Arc::new(store),
             cache: ScoreCache::new(config.cache_capacity),
             limits: config.limits.clone(),
@@ -113,6 +117,7 @@ impl Runtime {
         let tools = SupervisorConfig::new(names.supervisor("tools"))
             .with_strategy(Strategy::OneForOne)
             .with_intensity(config.tools_intensity)
+            .with_observer(count_restarts(&metrics))
             .with_child(tool_child::<ImportScore>(&services))
             .with_child(tool_child::<ListScores>(&services))
             .with_child(tool_child::<ScoreInfoTool>(&services))
@@ -122,6 +127,7 @@ impl Runtime {
         let root = SupervisorConfig::new(names.supervisor("root"))
             .with_strategy(Strategy::OneForOne)
             .with_intensity(Intensity::new(3, Duration::from_secs(5)))
+            .with_observer(count_restarts(&metrics))
             .with_child(ChildSpec::supervisor(tools));
         let (root, root_task) = Supervisor::spawn(root, None)
             .await
@@ -163,32 +169,50 @@ impl Runtime {
             args: args.clone(),
             reply,
         };
+        let metrics = &self.services.metrics;
+        let _in_flight = metrics.call_started(T::NAME);
         let started = Instant::now();
         let outcome = call_named(&name, build, &policy, cancel).await;
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match outcome {
-            Ok(answer) => {
-                let ok = answer.value.is_ok();
-                tracing::info!(
-                    tool = T::NAME,
-                    ok,
-                    attempts = answer.attempts,
-                    elapsed_ms,
-                    "tool call finished"
-                );
-                Called {
-                    result: answer.value,
-                    attempts: answer.attempts,
-                }
-            }
+        let elapsed = started.elapsed().as_secs_f64();
+        let called = match outcome {
+            Ok(answer) => Called {
+                result: answer.value,
+                attempts: answer.attempts,
+            },
             Err(err) => {
-                tracing::warn!(tool = T::NAME, error = %err, elapsed_ms, "tool call failed");
+                tracing::warn!(tool = T::NAME, error = %err, "tool call failed in the caller");
                 Called {
                     result: Err(gateway_error(T::NAME, T::RETRY_SAFE, &err)),
-                    attempts: 0,
+                    attempts: err.attempts(),
                 }
             }
-        }
+        };
+        let outcome = match &called.result {
+            Ok(_) => "ok",
+            Err(err) => err.kind.label(),
+        };
+        metrics.call_finished(T::NAME, outcome, elapsed, called.attempts);
+        tracing::info!(
+            tool = T::NAME,
+            outcome,
+            attempts = called.attempts,
+            elapsed_ms = elapsed * 1000.0,
+            "tool call finished"
+        );
+        called
+    }
+
+    /// The Prometheus text exposition of every metric, with present-state gauges refreshed.
+    pub fn metrics_text(&self) -> String {
+        let store = self.services.store.stats().ok();
+        let state = ScrapeState {
+            rss_bytes: super::health_check::resident_memory(),
+            store_scores: store.as_ref().map(|s| s.scores),
+            store_file_bytes: store.as_ref().map(|s| s.file_bytes),
+            uptime_seconds: self.services.started_at.elapsed().as_secs_f64(),
+            ..ScrapeState::default()
+        };
+        self.services.metrics.render(&state)
     }
 
     /// The shared services (store, cache, fault injector).
@@ -228,6 +252,18 @@ impl Runtime {
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.stopped()).await;
         tracing::info!("supervision tree stopped");
+    }
+}
+
+/// A restart observer that counts restarts in the metrics.
+fn count_restarts(metrics: &Arc<Metrics>) -> impl Fn(&RestartEvent) + Send + Sync + 'static {
+    let metrics = metrics.clone();
+    move |event: &RestartEvent| {
+        if let RestartAction::Restart { children, .. } = &event.action {
+            for child in children {
+                metrics.restarted(&event.supervisor, child);
+            }
+        }
     }
 }
 

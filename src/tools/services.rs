@@ -27,6 +27,8 @@ pub struct Services {
     pub names: ActorNames,
     /// When the runtime started.
     pub started_at: Instant,
+    /// What the runtime counts.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Services {
