@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use music_mcp_actors::{
-    Backoff, BreakerConfig, BreakerRegistry, ChildSpec, Intensity, MemoryGuard,
-    MemoryGuardConfig, RateLimitConfig, RateLimiter, RestartType, RetryPolicy, Supervisor,
-    SupervisorConfig, call_named,
+    Backoff, BreakerConfig, BreakerRegistry, ChildSpec, Intensity, MemoryGuard, MemoryGuardConfig,
+    RateLimitConfig, RateLimiter, RestartType, RetryPolicy, Supervisor, SupervisorConfig,
+    call_named,
 };
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -77,14 +77,14 @@ async fn spawn_tree() -> ActorRef<music_mcp_actors::SupervisorMessage> {
 
 /// Kills the child and waits until a new incarnation answers under its name.
 async fn kill_and_wait() -> Duration {
-    let Some(old) = ractor::registry::where_is(CHILD.to_string()) else {
+    let Some(old) = ractor::registry::where_is(CHILD) else {
         panic!("{CHILD} not registered");
     };
     let old_id = old.get_id();
     let started = Instant::now();
     old.kill();
     loop {
-        if let Some(cell) = ractor::registry::where_is(CHILD.to_string())
+        if let Some(cell) = ractor::registry::where_is(CHILD)
             && cell.get_id() != old_id
         {
             let child: ActorRef<RpcReplyPort<()>> = cell.into();
@@ -107,27 +107,15 @@ fn restart(c: &mut Criterion) {
     group.warm_up_time(Duration::from_millis(500));
     group.sample_size(30);
     group.bench_function("kill_to_answer", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut total = Duration::ZERO;
-                let mut batch = Vec::new();
-                for _ in 0..iters {
-                    let elapsed = kill_and_wait().await;
-                    total += elapsed;
-                    batch.push(elapsed);
-                }
-                samples
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .extend(batch);
-                total
-            })
-        });
+        b.iter_custom(|iters| rt.block_on(spawned(restarts(iters, samples.clone()))));
     });
     group.finish();
 
     let mut samples = samples.lock().unwrap_or_else(PoisonError::into_inner);
     samples.sort();
+    if samples.is_empty() {
+        return; // Filtered out on the command line.
+    }
     let percentile = |p: usize| samples[(samples.len() * p / 100).min(samples.len() - 1)];
     println!(
         "restart kill → answer over {} restarts (warm-up included): p50 {:?}, p90 {:?}, \
@@ -142,61 +130,96 @@ fn restart(c: &mut Criterion) {
         .expect("shutdown");
 }
 
+/// `iters` kills, each waited out until the child answers again; records every restart time
+/// in `samples` and returns their sum.
+async fn restarts(iters: u64, samples: Arc<Mutex<Vec<Duration>>>) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut batch = Vec::new();
+    for _ in 0..iters {
+        let elapsed = kill_and_wait().await;
+        total += elapsed;
+        batch.push(elapsed);
+    }
+    samples
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(batch);
+    total
+}
+
 fn caller(c: &mut Criterion) {
     let rt = runtime();
     let supervisor = rt.block_on(spawn_tree());
-    let policy = RetryPolicy::default();
-    let cancel = CancellationToken::new();
     let means = Arc::new(Mutex::new([(Duration::ZERO, 0u64); 2]));
 
+    // Both loops run inside a runtime task, as a request handler does (see `spawned`).
     let mut group = c.benchmark_group("caller");
     group.measurement_time(Duration::from_secs(2));
     group.warm_up_time(Duration::from_millis(500));
     group.bench_function("bare_call", |b| {
-        let child: ActorRef<RpcReplyPort<()>> = ActorRef::where_is(CHILD).expect("child");
         b.iter_custom(|iters| {
-            let elapsed = rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iters {
-                    let answer = child.call(|reply| reply, Some(CALL_TIMEOUT)).await;
-                    black_box(answer.is_ok());
-                }
-                started.elapsed()
-            });
-            let mut means = means.lock().unwrap_or_else(PoisonError::into_inner);
-            means[0].0 += elapsed;
-            means[0].1 += iters;
+            let elapsed = rt.block_on(spawned(bare_calls(iters)));
+            record(&means, 0, elapsed, iters);
             elapsed
         });
     });
     group.bench_function("call_named", |b| {
         b.iter_custom(|iters| {
-            let elapsed = rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iters {
-                    let answer = call_named(CHILD, |reply| reply, &policy, &cancel).await;
-                    black_box(answer.is_ok());
-                }
-                started.elapsed()
-            });
-            let mut means = means.lock().unwrap_or_else(PoisonError::into_inner);
-            means[1].0 += elapsed;
-            means[1].1 += iters;
+            let elapsed = rt.block_on(spawned(named_calls(iters)));
+            record(&means, 1, elapsed, iters);
             elapsed
         });
     });
     group.finish();
 
     let means = means.lock().unwrap_or_else(PoisonError::into_inner);
-    let per_call = |(total, count): (Duration, u64)| total.as_secs_f64() * 1e6 / count.max(1) as f64;
+    if means.iter().any(|(_, count)| *count == 0) {
+        return; // Filtered out on the command line.
+    }
+    let per_call = |(total, count): (Duration, u64)| total.as_secs_f64() * 1e6 / count as f64;
     let (bare, named) = (per_call(means[0]), per_call(means[1]));
     println!(
-        "caller overhead: bare ActorRef::call {bare:.2} µs, call_named {named:.2} µs, \
-         overhead {:.2} µs per call",
+        "caller overhead (means over all runs, warm-up included): bare ActorRef::call \
+         {bare:.2} µs, call_named {named:.2} µs, overhead {:.2} µs per call",
         named - bare
     );
     rt.block_on(Supervisor::shutdown(&supervisor, None))
         .expect("shutdown");
+}
+
+/// `iters` pings through a bare `ActorRef::call`; returns the time taken.
+async fn bare_calls(iters: u64) -> Duration {
+    let child: ActorRef<RpcReplyPort<()>> = ActorRef::where_is(CHILD).expect("child");
+    let started = Instant::now();
+    for _ in 0..iters {
+        let answer = child.call(|reply| reply, Some(CALL_TIMEOUT)).await;
+        black_box(answer.is_ok());
+    }
+    started.elapsed()
+}
+
+/// `iters` pings through `call_named` with the default policy; returns the time taken.
+async fn named_calls(iters: u64) -> Duration {
+    let policy = RetryPolicy::default();
+    let cancel = CancellationToken::new();
+    let started = Instant::now();
+    for _ in 0..iters {
+        let answer = call_named(CHILD, |reply: RpcReplyPort<()>| reply, &policy, &cancel).await;
+        black_box(answer.is_ok());
+    }
+    started.elapsed()
+}
+
+/// Runs `work` as a runtime task and returns its result, so that timings are not dominated by
+/// waking the benchmark thread that `block_on` parks.
+async fn spawned(work: impl Future<Output = Duration> + Send + 'static) -> Duration {
+    tokio::spawn(work).await.expect("benchmark task")
+}
+
+fn record(means: &Mutex<[(Duration, u64); 2]>, index: usize, elapsed: Duration, iters: u64) {
+    let mut means = means.lock().unwrap_or_else(PoisonError::into_inner);
+    means[index].0 += elapsed;
+    means[index].1 += iters;
 }
 
 fn guards(c: &mut Criterion) {

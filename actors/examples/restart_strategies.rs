@@ -105,7 +105,7 @@ async fn demonstrate(strategy: Strategy) -> Result<(), Box<dyn std::error::Error
     log.take();
     let before = ids(&names);
 
-    ractor::registry::where_is(names[1].clone())
+    ractor::registry::where_is(&names[1])
         .ok_or("b is not registered")?
         .kill();
     let status = settle(&supervisor).await?;
@@ -163,7 +163,7 @@ async fn settle(
 fn ids(names: &[String]) -> Vec<Option<ActorId>> {
     names
         .iter()
-        .map(|name| ractor::registry::where_is(name.clone()).map(|cell| cell.get_id()))
+        .map(|name| ractor::registry::where_is(name).map(|cell| cell.get_id()))
         .collect()
 }
 

@@ -26,9 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ractor::concurrency::JoinHandle;
 use ractor::rpc::CallResult;
-use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, ActorStatus, RpcReplyPort};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
@@ -138,7 +137,7 @@ pub struct ChaosConfig {
     pub enabled: bool,
     /// Seed of the random choices.
     pub seed: u64,
-    /// Time between actions.
+    /// Time from the end of one action to the start of the next.
     pub interval: Duration,
     /// Supervisors (registry names) whose running children may be picked.
     pub targets: Vec<String>,
@@ -386,7 +385,6 @@ pub struct ChaosMonkeyState {
     counts: ChaosCounts,
     log: VecDeque<ChaosAction>,
     spike_held: Arc<AtomicBool>,
-    timer: Option<JoinHandle<()>>,
 }
 
 /// A child the monkey may pick.
@@ -406,11 +404,8 @@ impl Actor for ChaosMonkeyActor {
         config: ChaosConfig,
     ) -> Result<Self::State, ActorProcessingErr> {
         let running = config.enabled && config.weights.total() > 0;
-        let timer = running.then(|| {
-            let every = config.interval.max(Duration::from_millis(1));
-            myself.send_interval(every, || ChaosMessage::Tick)
-        });
         if running {
+            schedule_tick(&myself, config.interval);
             tracing::info!(
                 seed = config.seed, interval_ms = config.interval.as_millis(),
                 targets = ?config.targets, "chaos monkey started"
@@ -427,7 +422,6 @@ impl Actor for ChaosMonkeyActor {
             counts: ChaosCounts::default(),
             log: VecDeque::new(),
             spike_held: Arc::new(AtomicBool::new(false)),
-            timer,
             config,
         })
     }
@@ -448,7 +442,12 @@ impl Actor for ChaosMonkeyActor {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            ChaosMessage::Tick => state.tick(myself.get_id()).await,
+            ChaosMessage::Tick => {
+                state.tick(myself.get_id()).await;
+                if state.running {
+                    schedule_tick(&myself, state.config.interval);
+                }
+            }
             ChaosMessage::GetStatus(reply) => {
                 let _ = reply.send(state.status());
             }
@@ -529,7 +528,9 @@ impl ChaosMonkeyState {
                 let Some(cell) = ractor::registry::where_is(&child.name) else {
                     continue;
                 };
-                let is_current = Some(cell.get_id()) == child.actor_id;
+                // The incarnation the supervisor reports, and not already on its way out.
+                let is_current = Some(cell.get_id()) == child.actor_id
+                    && cell.get_status() == ActorStatus::Running;
                 let is_supervisor = cell.is_message_type_of::<SupervisorMessage>() == Some(true);
                 let spared = is_supervisor && !self.config.include_supervisors;
                 if is_current && !spared && cell.get_id() != myself {
@@ -648,9 +649,6 @@ impl ChaosMonkeyState {
     }
 
     fn finish(&mut self, why: &'static str) {
-        if let Some(timer) = self.timer.take() {
-            timer.abort();
-        }
         if self.running {
             self.running = false;
             tracing::info!(why, actions = self.performed, "chaos monkey finished");
@@ -676,6 +674,17 @@ impl std::fmt::Debug for ChaosMonkeyState {
             .field("performed", &self.performed)
             .finish_non_exhaustive()
     }
+}
+
+/// Sends the next `Tick` after `interval`, counted from the end of this one, so a slow tick
+/// (or a stalled runtime) never leads to a burst of actions.
+fn schedule_tick(myself: &ActorRef<ChaosMessage>, interval: Duration) {
+    // The timer task ends by itself; if the monkey is gone by then the send just fails.
+    drop(
+        myself.send_after(interval.max(Duration::from_millis(1)), || {
+            ChaosMessage::Tick
+        }),
+    );
 }
 
 /// Runs a server-supplied hook, reading a panic as "could not".

@@ -1,6 +1,6 @@
 //! Memory guard: samples the process's resident memory and publishes a pressure level.
 //!
-//! The [`MemoryGuardActor`] is an ordinary supervised child. Every
+//! The [`MemoryGuardActor`] is an ordinary supervised child. When it starts and then every
 //! [`MemoryGuardConfig::interval`] it samples the resident set size (with `sysinfo`, or an
 //! injected [`Sampler`]), classifies it as a [`MemoryLevel`], publishes the level on a
 //! `tokio::sync::watch` channel that request handlers read for the cost of a read lock, and on a
@@ -213,7 +213,7 @@ pub struct MemoryGuard {
 }
 
 impl MemoryGuard {
-    /// A guard publishing `Normal` until its actor takes the first sample.
+    /// A guard publishing `Normal` until its actor starts and takes the first sample.
     pub fn new(config: MemoryGuardConfig) -> Self {
         let (level, _) = watch::channel(MemoryLevel::Normal);
         Self {
@@ -349,6 +349,16 @@ impl Actor for MemoryGuardActor {
             level_changes: 0,
             timer,
         })
+    }
+
+    /// Takes the first sample at once, so the level is right before the first interval ends.
+    async fn post_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        state.sample();
+        Ok(())
     }
 
     async fn post_stop(

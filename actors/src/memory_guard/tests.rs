@@ -126,12 +126,36 @@ fn a_critical_share_below_the_soft_limit_is_raised_to_it() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_first_sample_is_taken_at_start() {
+    let (rss, hooks) = (FakeRss::default(), HookLog::default());
+    rss.set_mib(170);
+    let guard = MemoryGuard::new(config(&rss, &hooks));
+    let (actor, handle) = spawn(&guard).await;
+
+    // `post_start` runs before the actor handles its first message.
+    let status = match actor
+        .call(MemoryGuardMessage::GetStatus, Some(Duration::from_secs(1)))
+        .await
+    {
+        Ok(CallResult::Success(status)) => status,
+        other => panic!("no status: {other:?}"),
+    };
+    assert_eq!((status.samples, status.level), (1, MemoryLevel::Critical));
+    assert_eq!(guard.level(), MemoryLevel::Critical);
+    assert_eq!(hooks.take(), ["soft", "critical"]);
+
+    actor.stop(None);
+    handle.await.expect("stopped");
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_actor_samples_on_its_interval_and_publishes_the_level() {
     let (rss, hooks) = (FakeRss::default(), HookLog::default());
     rss.set_mib(10);
     let guard = MemoryGuard::new(config(&rss, &hooks));
     let mut levels = guard.subscribe();
     let (actor, handle) = spawn(&guard).await;
+    assert_eq!(guard.level(), MemoryLevel::Normal);
 
     rss.set_mib(120);
     tokio::time::sleep(Duration::from_millis(1_100)).await;
@@ -203,8 +227,9 @@ async fn panicking_hooks_and_samplers_do_not_stop_the_guard() {
     let config = MemoryGuardConfig::default()
         .with_limits(100, 200)
         .with_sampler(move || match counter.fetch_add(1, Ordering::SeqCst) {
-            0 => Some(150),
-            1 => panic!("sampler broke"),
+            0 => Some(10),
+            1 => Some(150),
+            2 => panic!("sampler broke"),
             _ => Some(10),
         })
         .on_soft(|| panic!("hook broke"));

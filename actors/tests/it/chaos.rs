@@ -86,7 +86,7 @@ async fn kills_and_panics_hit_workers_only_and_every_one_is_restarted() {
     let (supervisor, handle) = Supervisor::spawn(config, None).await.expect("spawn");
 
     let monkey = ChaosConfig::enabled(11, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(KILLS_AND_PANICS)
         .with_crash_injector(panic_by_message)
         .with_max_actions(12);
@@ -134,7 +134,7 @@ async fn without_a_crash_injector_a_panic_becomes_a_kill() {
         ..KILLS_AND_PANICS
     };
     let monkey = ChaosConfig::enabled(2, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(weights)
         .with_max_actions(3);
     let chaos = run_to_the_end(monkey).await;
@@ -167,7 +167,7 @@ async fn supervisors_are_picked_only_when_configured() {
     let (supervisor, _) = Supervisor::spawn(config, None).await.expect("spawn");
 
     let spared = ChaosConfig::enabled(3, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(KILLS_AND_PANICS)
         .with_duration(Duration::from_millis(50));
     let chaos = run_to_the_end(spared).await;
@@ -175,7 +175,7 @@ async fn supervisors_are_picked_only_when_configured() {
     assert_eq!(status(&supervisor).await.total_restarts, 0);
 
     let mut hunting = ChaosConfig::enabled(3, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(KILLS_AND_PANICS)
         .with_max_actions(1);
     hunting.include_supervisors = true;
@@ -198,7 +198,7 @@ async fn latency_and_failure_go_through_the_servers_injectors() {
     let (slowed_in, failed_in) = (slowed.clone(), failed.clone());
 
     let monkey = ChaosConfig::enabled(4, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(ChaosWeights {
             kill: 0,
             panic: 0,
@@ -237,7 +237,7 @@ async fn the_same_seed_picks_the_same_victims_in_the_same_tree() {
         let supervisor_name = config.name.clone();
         let (supervisor, _) = Supervisor::spawn(config, None).await.expect("spawn");
         let monkey = ChaosConfig::enabled(99, [supervisor_name.as_str()])
-            .with_interval(Duration::from_millis(20))
+            .with_interval(Duration::from_millis(40))
             .with_weights(KILLS_AND_PANICS)
             .with_crash_injector(panic_by_message)
             .with_max_actions(8);
@@ -269,7 +269,7 @@ async fn the_monkey_never_picks_itself() {
     let supervisor_name = unique("chaos-self-sup");
     let monkey_name = unique("chaos-self-monkey");
     let monkey = ChaosConfig::enabled(6, [supervisor_name.as_str()])
-        .with_interval(Duration::from_millis(5))
+        .with_interval(Duration::from_millis(10))
         .with_weights(KILLS_AND_PANICS)
         .with_max_actions(5);
     let config = SupervisorConfig::new(&supervisor_name)
