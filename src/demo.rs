@@ -58,12 +58,12 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         let args = json!({"score_id": id, "source": piece.name, "source_type": "corpus"});
         let out = call_tool(&client, "import_score", args).await?;
         println!(
-            "  {:<22} {:<40} {} parts, {} measures, {} notes",
+            "  {:<22} {:<40} {}, {}, {}",
             id,
             out["title"].as_str().unwrap_or("(untitled)"),
-            out["part_count"],
-            out["measure_count"],
-            out["note_count"]
+            count(&out["part_count"], "part"),
+            count(&out["measure_count"], "measure"),
+            count(&out["note_count"], "note"),
         );
         ids.push(id);
     }
@@ -80,13 +80,13 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         let info = call_tool(&client, "score_info", json!({"score_id": id})).await?;
         let key = call_tool(&client, "key_analysis", json!({"score_id": id})).await?;
         println!(
-            "  {:<22} {:<10} r={:.4}  then {}  | time {} key sig {}",
+            "  {:<22} {:<10} r={:.4}  then {}  | meter {}, key signature {}",
             id,
             key["name"].as_str().unwrap_or("?"),
             key["correlation"].as_f64().unwrap_or(f64::NAN),
             alternates(&key),
             signature_list(&info["time_signatures"], "ratio"),
-            signature_list(&info["key_signatures"], "sharps"),
+            key_signature_list(&info["key_signatures"]),
         );
         keys.push(key["name"].as_str().unwrap_or_default().to_string());
     }
@@ -144,7 +144,8 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     println!("delete_score {}: deleted={}", ids[0], deleted["deleted"]);
     let bad = call_tool(&client, "score_info", json!({"score_id": "no-such-score"})).await;
     if let Err(err) = &bad {
-        println!("score_info on an unknown id gives a tool error: {}", err);
+        let message = err.tool_message().unwrap_or("(not a tool error)");
+        println!("score_info on an unknown id gives a tool error: {message}");
     }
 
     let recovered = killed && after == before + 1 && answered_key == keys[0];
@@ -199,6 +200,29 @@ fn alternates(key: &Value) -> String {
                 .take(2)
                 .collect::<Vec<_>>()
                 .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// "3 parts", "1 part".
+fn count(value: &Value, noun: &str) -> String {
+    let n = value.as_u64().unwrap_or(0);
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Key signatures as the pieces show them: "1#", "none", "2# then 1b then 2#".
+fn key_signature_list(list: &Value) -> String {
+    let describe = |sharps: i64| match sharps {
+        0 => "none".to_string(),
+        s if s > 0 => format!("{s}#"),
+        s => format!("{}b", -s),
+    };
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| describe(s["sharps"].as_i64().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(" then ")
         })
         .unwrap_or_default()
 }

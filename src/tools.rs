@@ -7,9 +7,12 @@
 //! again. Tools never see rmcp: `server` converts MCP requests to these types and back.
 
 pub mod actor;
+pub mod chord_analysis;
 pub mod delete_score;
 pub mod error;
+pub mod harmony_analysis;
 pub mod health_check;
+pub mod import_roots;
 pub mod import_score;
 pub mod key_analysis;
 pub mod list_scores;
@@ -32,6 +35,10 @@ pub trait Tool: Send + Sync + 'static {
     /// Whether a call may be sent again after the actor died holding it. Tools that change
     /// the store must carry an idempotency key in their arguments to say yes.
     const RETRY_SAFE: bool;
+
+    /// Whether the call is refused while the memory guard is at its hard limit (imports and
+    /// analyses that build large structures).
+    const HEAVY: bool = false;
 
     /// The arguments, cloned for every attempt.
     type Args: Clone + Send + Sync + 'static;

@@ -60,6 +60,13 @@ impl<T: Tool> Actor for ToolActor<T> {
                     return Ok(());
                 }
                 injected_delay::<T>(services, FaultPoint::BeforeWork).await;
+                if services.faults.take_failure(T::NAME) {
+                    let _ = reply.send(Err(ToolError::internal(format!(
+                        "{} failed on purpose (fault injection); try again",
+                        T::NAME
+                    ))));
+                    return Ok(());
+                }
                 let result = T::run(services.clone(), args).await;
                 injected_delay::<T>(services, FaultPoint::BeforeReply).await;
                 // The caller may have gone meanwhile; nothing to do then.

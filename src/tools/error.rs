@@ -17,6 +17,12 @@ pub enum ToolErrorKind {
     NotAnalysable,
     /// The service could not answer in time or is restarting.
     Unavailable,
+    /// The call went over a rate limit; retry after the time the message gives.
+    RateLimited,
+    /// The tool's circuit breaker is open after repeated server faults.
+    CircuitOpen,
+    /// The server is at its memory limit and refuses heavy work for now.
+    Overloaded,
     /// A fault inside the server.
     Internal,
 }
@@ -31,6 +37,9 @@ impl ToolErrorKind {
             Self::UnreadableScore => "unreadable_score",
             Self::NotAnalysable => "not_analysable",
             Self::Unavailable => "unavailable",
+            Self::RateLimited => "rate_limited",
+            Self::CircuitOpen => "circuit_open",
+            Self::Overloaded => "overloaded",
             Self::Internal => "internal",
         }
     }
@@ -96,6 +105,11 @@ pub fn validate_score_id(id: &str) -> Result<(), ToolError> {
             id.len()
         )));
     }
+    if id.chars().all(|c| c == '.') {
+        return Err(ToolError::invalid(format!(
+            "score_id '{id}' is only dots; include at least one letter or digit"
+        )));
+    }
     if let Some(bad) = id
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
@@ -125,5 +139,7 @@ mod tests {
                 .contains("'/'")
         );
         assert!(validate_score_id(&"x".repeat(129)).is_err());
+        assert!(validate_score_id("..").unwrap_err().message.contains("only dots"));
+        assert!(validate_score_id(".").is_err());
     }
 }

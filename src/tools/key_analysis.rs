@@ -38,6 +38,7 @@ pub struct KeyAnalysisTool;
 impl Tool for KeyAnalysisTool {
     const NAME: &'static str = "key_analysis";
     const RETRY_SAFE: bool = true;
+    const HEAVY: bool = true;
     type Args = KeyAnalysisArgs;
     type Output = KeyAnalysisResult;
 

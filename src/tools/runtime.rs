@@ -12,22 +12,28 @@
 //! ```
 //! The MCP server holds one `Runtime` and reaches every tool through [`Runtime::call`].
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use music_mcp_actors::introspect::{self, HealthSources, RuntimeHealth};
 use music_mcp_actors::{
-    CallError, ChildSpec, Intensity, RestartAction, RestartEvent, RestartType, RetryPolicy,
-    Strategy, Supervisor,
-    SupervisorConfig, SupervisorMessage, SupervisorStatus, call_named,
+    Backoff, BreakerConfig, BreakerRegistry, CallError, ChaosConfig, ChildSpec, Intensity, MemoryGuard,
+    MemoryGuardConfig, MemoryLevel, Permit, RateLimitConfig, RateLimiter, RestartAction,
+    RestartEvent, RestartType, RetryPolicy, Strategy, Supervisor, SupervisorConfig,
+    SupervisorMessage, SupervisorStatus, call_named,
 };
 use ractor::{Actor, ActorCell, ActorRef};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::actor::{ToolActor, ToolMessage};
+use super::chord_analysis::ChordAnalysisTool;
 use super::delete_score::DeleteScore;
+use super::harmony_analysis::HarmonyAnalysisTool;
 use super::health_check::{HealthCheck, tree_status};
+use super::import_roots::ImportRoots;
 use super::import_score::ImportScore;
 use super::key_analysis::KeyAnalysisTool;
 use super::list_scores::ListScores;
@@ -53,6 +59,24 @@ pub struct RuntimeConfig {
     pub cache_capacity: usize,
     /// Restart intensity of the tools supervisor.
     pub tools_intensity: Intensity,
+    /// Folders file imports are confined to; empty means no restriction (stdio). Over HTTP the
+    /// configuration defaults to `<data_dir>/imports` plus the corpus folders.
+    pub import_roots: Vec<PathBuf>,
+    /// Corpus folders searched after the built-in corpus (default: `MUSIC_MCP_CORPUS`).
+    pub corpus_folders: Vec<PathBuf>,
+    /// Backoff between repeated restarts of one tool actor. Short by default: a tool actor
+    /// holds no state worth waiting for, and restart intensity already stops a crash loop.
+    pub tools_backoff: Backoff,
+    /// Restart intensity of the root supervisor.
+    pub root_intensity: Intensity,
+    /// Circuit breaker numbers, the same for every tool.
+    pub breaker: BreakerConfig,
+    /// Token buckets per tool and per client session.
+    pub rate_limits: RateLimitConfig,
+    /// Memory guard limits and sampling interval.
+    pub memory: MemoryGuardConfig,
+    /// The chaos monkey; disabled unless configured.
+    pub chaos: ChaosConfig,
 }
 
 impl RuntimeConfig {
@@ -65,6 +89,14 @@ impl RuntimeConfig {
             retry: RetryPolicy::default(),
             cache_capacity: 64,
             tools_intensity: Intensity::new(10, Duration::from_secs(10)),
+            import_roots: Vec::new(),
+            corpus_folders: crate::corpus::folders_from_env(),
+            tools_backoff: Backoff::new(Duration::from_millis(2), Duration::from_millis(50)),
+            root_intensity: Intensity::new(3, Duration::from_secs(5)),
+            breaker: BreakerConfig::default(),
+            rate_limits: RateLimitConfig::default(),
+            memory: MemoryGuardConfig::default(),
+            chaos: ChaosConfig::default(),
         }
     }
 }
@@ -104,31 +136,53 @@ impl Runtime {
         let store = ScoreStore::open_in(&config.data_dir)?;
         let names = ActorNames::new(config.name_prefix.clone());
         let metrics = Arc::new(Metrics::new());
+        let cache = Arc::new(ScoreCache::new(config.cache_capacity));
+        let memory = MemoryGuard::new(memory_hooks(config.memory.clone(), &cache));
         let services = Arc::new(Services {
+            breakers: BreakerRegistry::new(config.breaker),
+            limiter: RateLimiter::new(config.rate_limits.clone()),
+            memory: memory.clone(),
+            crashers: Mutex::new(HashMap::new()),
             metrics: metrics.clone(),
             store: Arc::new(store),
-            cache: ScoreCache::new(config.cache_capacity),
+            cache,
             limits: config.limits.clone(),
             faults: FaultInjector::default(),
             names: names.clone(),
             started_at: Instant::now(),
+            import_roots: ImportRoots::new(config.import_roots.clone()),
+            corpus_folders: config.corpus_folders.clone(),
         });
 
         let tools = SupervisorConfig::new(names.supervisor("tools"))
             .with_strategy(Strategy::OneForOne)
             .with_intensity(config.tools_intensity)
+            .with_backoff(config.tools_backoff)
             .with_observer(count_restarts(&metrics))
             .with_child(tool_child::<ImportScore>(&services))
             .with_child(tool_child::<ListScores>(&services))
             .with_child(tool_child::<ScoreInfoTool>(&services))
             .with_child(tool_child::<DeleteScore>(&services))
             .with_child(tool_child::<KeyAnalysisTool>(&services))
+            .with_child(tool_child::<ChordAnalysisTool>(&services))
+            .with_child(tool_child::<HarmonyAnalysisTool>(&services))
             .with_child(tool_child::<HealthCheck>(&services));
-        let root = SupervisorConfig::new(names.supervisor("root"))
+        let infra = SupervisorConfig::new(names.supervisor("infra"))
             .with_strategy(Strategy::OneForOne)
-            .with_intensity(Intensity::new(3, Duration::from_secs(5)))
+            .with_intensity(Intensity::new(10, Duration::from_secs(10)))
             .with_observer(count_restarts(&metrics))
+            .with_child(services.limiter.child_spec(names.actor("rate_limiter")))
+            .with_child(memory.child_spec(names.actor("memory_guard")));
+        let mut root = SupervisorConfig::new(names.supervisor("root"))
+            .with_strategy(Strategy::OneForOne)
+            .with_intensity(config.root_intensity)
+            .with_observer(count_restarts(&metrics))
+            .with_child(ChildSpec::supervisor(infra))
             .with_child(ChildSpec::supervisor(tools));
+        if config.chaos.enabled {
+            let chaos = chaos_config(config.chaos.clone(), &services);
+            root = root.with_child(chaos.child_spec(names.actor("chaos_monkey")));
+        }
         let (root, root_task) = Supervisor::spawn(root, None)
             .await
             .map_err(|err| RuntimeError::Spawn(err.to_string()))?;
@@ -156,6 +210,16 @@ impl Runtime {
         args: T::Args,
         cancel: &CancellationToken,
     ) -> Called<T::Output> {
+        self.call_in_session::<T>(args, cancel, None).await
+    }
+
+    /// Calls tool `T` on behalf of a client session (for per-session rate limits).
+    pub async fn call_in_session<T: Tool>(
+        &self,
+        args: T::Args,
+        cancel: &CancellationToken,
+        session: Option<&str>,
+    ) -> Called<T::Output> {
         let name = self.services.names.tool(T::NAME);
         let policy = if T::RETRY_SAFE {
             self.retry
@@ -165,28 +229,53 @@ impl Runtime {
                 ..self.retry
             }
         };
-        let build = |reply| ToolMessage::<T>::Call {
-            args: args.clone(),
-            reply,
-        };
         let metrics = &self.services.metrics;
         let _in_flight = metrics.call_started(T::NAME);
         let started = Instant::now();
-        let outcome = call_named(&name, build, &policy, cancel).await;
-        let elapsed = started.elapsed().as_secs_f64();
-        let called = match outcome {
-            Ok(answer) => Called {
-                result: answer.value,
-                attempts: answer.attempts,
+        let called = match self.admit::<T>(session).await {
+            Err(refusal) => Called {
+                result: Err(refusal),
+                attempts: 0,
             },
-            Err(err) => {
-                tracing::warn!(tool = T::NAME, error = %err, "tool call failed in the caller");
-                Called {
-                    result: Err(gateway_error(T::NAME, T::RETRY_SAFE, &err)),
-                    attempts: err.attempts(),
+            Ok(permit) => {
+                let build = |reply| ToolMessage::<T>::Call {
+                    args: args.clone(),
+                    reply,
+                };
+                let called = match call_named(&name, build, &policy, cancel).await {
+                    Ok(answer) => Called {
+                        result: answer.value,
+                        attempts: answer.attempts,
+                    },
+                    Err(err) => {
+                        tracing::warn!(tool = T::NAME, error = %err, "tool call failed in the caller");
+                        Called {
+                            result: Err(gateway_error(T::NAME, T::RETRY_SAFE, &err)),
+                            attempts: err.attempts(),
+                        }
+                    }
+                };
+                // Only server faults count against the breaker; a user's mistake says nothing
+                // about the tool's health, and a cancelled call says nothing either.
+                match &called.result {
+                    Ok(_) => permit.success(),
+                    Err(err) if err.kind.is_server_fault() && !cancel.is_cancelled() => {
+                        permit.failure()
+                    }
+                    Err(_) => permit.ignore(),
                 }
+                called
             }
         };
+        let elapsed = started.elapsed().as_secs_f64();
+        if called
+            .result
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.kind == ToolErrorKind::RateLimited)
+        {
+            metrics.rate_limited(T::NAME);
+        }
         let outcome = match &called.result {
             Ok(_) => "ok",
             Err(err) => err.kind.label(),
@@ -200,6 +289,57 @@ impl Runtime {
             "tool call finished"
         );
         called
+    }
+
+    /// Decides whether a call may go to its actor: memory, rate limits, then the breaker.
+    async fn admit<T: Tool>(&self, session: Option<&str>) -> Result<Permit, ToolError> {
+        let services = &self.services;
+        if T::HEAVY && services.memory.level() >= MemoryLevel::Hard {
+            return Err(ToolError::new(
+                ToolErrorKind::Overloaded,
+                format!(
+                    "the server is at its memory limit, so {} is refused until memory falls \
+                     below the soft limit; try again in a few seconds, or delete scores you no \
+                     longer need",
+                    T::NAME
+                ),
+            ));
+        }
+        if let Err(limited) = services.limiter.acquire(T::NAME, session).await {
+            return Err(ToolError::new(
+                ToolErrorKind::RateLimited,
+                limited.to_string(),
+            ));
+        }
+        services.breakers.try_acquire(T::NAME).map_err(|open| {
+            ToolError::new(
+                ToolErrorKind::CircuitOpen,
+                format!(
+                    "{} is failing repeatedly and its circuit breaker is open; retry after {} ms",
+                    T::NAME,
+                    open.retry_after().as_millis()
+                ),
+            )
+        })
+    }
+
+    /// Everything `/health/detailed` shows: the tree, breakers, limiter, memory and chaos.
+    pub async fn health(&self) -> RuntimeHealth {
+        let names = &self.services.names;
+        let (root, memory, chaos) = (
+            names.supervisor("root"),
+            names.actor("memory_guard"),
+            names.actor("chaos_monkey"),
+        );
+        introspect::collect(HealthSources {
+            root_supervisor: Some(&root),
+            breakers: Some(&self.services.breakers),
+            rate_limiter: Some(&self.services.limiter),
+            memory_guard: Some(&memory),
+            chaos_monkey: Some(&chaos),
+            ..HealthSources::default()
+        })
+        .await
     }
 
     /// The Prometheus text exposition of every metric, with present-state gauges refreshed.
@@ -255,6 +395,62 @@ impl Runtime {
     }
 }
 
+/// The memory guard's configuration with the hooks that free caches under pressure.
+fn memory_hooks(config: MemoryGuardConfig, cache: &Arc<ScoreCache>) -> MemoryGuardConfig {
+    let (soft, critical) = (cache.clone(), cache.clone());
+    config
+        .on_soft(move || {
+            let evicted = soft.clear();
+            tracing::warn!(evicted, "memory soft limit: decoded-score cache emptied");
+        })
+        .on_critical(move || {
+            let evicted = critical.clear();
+            tracing::warn!(evicted, "memory critical: forced cleanup of caches");
+        })
+}
+
+/// The chaos monkey aimed at the tool actors, with hooks that crash, delay or fail them.
+fn chaos_config(config: ChaosConfig, services: &Arc<Services>) -> ChaosConfig {
+    let mut config = config;
+    if config.targets.is_empty() {
+        config.targets = vec![services.names.supervisor("tools")];
+    }
+    let (crash, delay, fail) = (services.clone(), services.clone(), services.clone());
+    config
+        .with_crash_injector(move |cell: &ActorCell| {
+            let name = cell.get_name().unwrap_or_default();
+            let crasher = crash
+                .crashers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&name)
+                .copied();
+            crasher.is_some_and(|crasher| crasher(cell))
+        })
+        .with_latency_injector(move |cell: &ActorCell, latency| {
+            let name = cell.get_name().unwrap_or_default();
+            let Some(tool) = delay.names.tool_of(&name) else {
+                return false;
+            };
+            delay.faults.delay_next_calls(tool, latency, 1);
+            true
+        })
+        .with_failure_injector(move |cell: &ActorCell| {
+            let name = cell.get_name().unwrap_or_default();
+            let Some(tool) = fail.names.tool_of(&name) else {
+                return false;
+            };
+            fail.faults.fail_next_calls(tool, 1);
+            true
+        })
+}
+
+/// Makes a tool actor fail through its own mailbox (its supervisor sees `ActorFailed`).
+fn crash_tool<T: Tool>(cell: &ActorCell) -> bool {
+    cell.send_message(ToolMessage::<T>::Crash("chaos monkey".to_string()))
+        .is_ok()
+}
+
 /// A restart observer that counts restarts in the metrics.
 fn count_restarts(metrics: &Arc<Metrics>) -> impl Fn(&RestartEvent) + Send + Sync + 'static {
     let metrics = metrics.clone();
@@ -280,6 +476,11 @@ fn watch_root(root_task: JoinHandle<()>) -> tokio::sync::watch::Receiver<bool> {
 /// The child spec of one tool actor: permanent, registered as `names.tool(T::NAME)`.
 fn tool_child<T: Tool>(services: &Arc<Services>) -> ChildSpec {
     let name = services.names.tool(T::NAME);
+    services
+        .crashers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.clone(), crash_tool::<T>);
     let services = services.clone();
     ChildSpec::new(
         name.clone(),

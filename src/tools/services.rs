@@ -17,8 +17,8 @@ use super::{ToolError, ToolErrorKind};
 pub struct Services {
     /// The durable score store.
     pub store: Arc<ScoreStore>,
-    /// Recently used scores, already decoded.
-    pub cache: ScoreCache,
+    /// Recently used scores, already decoded; emptied by the memory guard at its soft limit.
+    pub cache: Arc<ScoreCache>,
     /// Limits for every score reader.
     pub limits: ReadLimits,
     /// Faults injected on purpose (latency before a call), for demos and chaos tests.
@@ -29,6 +29,18 @@ pub struct Services {
     pub started_at: Instant,
     /// What the runtime counts.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Folders file imports are confined to.
+    pub import_roots: super::import_roots::ImportRoots,
+    /// Corpus folders searched after the built-in corpus.
+    pub corpus_folders: Vec<std::path::PathBuf>,
+    /// One circuit breaker per tool.
+    pub breakers: music_mcp_actors::BreakerRegistry,
+    /// Token buckets per tool and per client session.
+    pub limiter: music_mcp_actors::RateLimiter,
+    /// The memory guard's published level.
+    pub memory: music_mcp_actors::MemoryGuard,
+    /// How to make each tool actor fail on purpose, by registry name (for the chaos monkey).
+    pub crashers: Mutex<HashMap<String, fn(&ractor::ActorCell) -> bool>>,
 }
 
 impl Services {
@@ -70,6 +82,17 @@ impl ActorNames {
     /// The registry name of a tool's actor.
     pub fn tool(&self, tool: &str) -> String {
         format!("{}.tool.{tool}", self.prefix)
+    }
+
+    /// The registry name of an infrastructure actor (rate limiter, memory guard, ...).
+    pub fn actor(&self, role: &str) -> String {
+        format!("{}.{role}", self.prefix)
+    }
+
+    /// The tool served by the actor registered as `name`, if it is one of ours.
+    pub fn tool_of<'a>(&self, name: &'a str) -> Option<&'a str> {
+        name.strip_prefix(self.prefix.as_str())?
+            .strip_prefix(".tool.")
     }
 
     /// The registry name of a supervisor.
@@ -119,6 +142,15 @@ impl ScoreCache {
         }
     }
 
+    /// Forgets every score (memory pressure); they reload from the store on demand.
+    pub fn clear(&self) -> usize {
+        let mut inner = self.lock();
+        let evicted = inner.scores.len();
+        inner.scores.clear();
+        inner.order.clear();
+        evicted
+    }
+
     /// Forgets a score (after a delete).
     pub fn remove(&self, id: &str) {
         let mut inner = self.lock();
@@ -142,13 +174,34 @@ pub enum FaultPoint {
     BeforeReply,
 }
 
-/// Faults injected on purpose: a delay at a fault point for the next N calls of a tool.
+/// Faults injected on purpose: a delay at a fault point, or a failure, for the next N calls of
+/// a tool.
 #[derive(Debug, Default)]
 pub struct FaultInjector {
     delays: Mutex<HashMap<(String, FaultPoint), (Duration, u32)>>,
+    failures: Mutex<HashMap<String, u32>>,
 }
 
 impl FaultInjector {
+    /// Makes the next `count` calls of `tool` fail with an internal error (a server fault).
+    pub fn fail_next_calls(&self, tool: &str, count: u32) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.insert(tool.to_string(), count);
+    }
+
+    /// Takes one armed failure of `tool`, if any.
+    pub fn take_failure(&self, tool: &str) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(left) = failures.get_mut(tool) else {
+            return false;
+        };
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            failures.remove(tool);
+        }
+        true
+    }
+
     /// Delays the next `count` calls of `tool` by `delay` before they do any work.
     pub fn delay_next_calls(&self, tool: &str, delay: Duration, count: u32) {
         self.delay_at(tool, FaultPoint::BeforeWork, delay, count);

@@ -15,7 +15,11 @@ pub fn shared_corpus(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
+        // Written straight to the process's stderr, past libtest's output capture, so the
+        // notice shows in every run and not only when a test fails.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED {test}: ../shared/corpus not found beside the repository; this test did not run"
         );
         None
