@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
             score_id: "piece".into(),
             source: piece.name.into(),
             source_type: SourceType::Corpus,
+            tune: None,
         },
         idempotency_key: "example-import".into(),
     };
@@ -40,6 +41,8 @@ async fn main() -> anyhow::Result<()> {
     let args = KeyAnalysisArgs {
         score_id: "piece".into(),
         method: None,
+        window: None,
+        step: None,
     };
     let expected = runtime
         .call::<KeyAnalysisTool>(args.clone(), &cancel)

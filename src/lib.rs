@@ -5,13 +5,16 @@
 //! `tools` runs each MCP tool as a supervised actor; `server` is the only code that knows rmcp.
 
 pub mod client;
+pub mod config;
 pub mod corpus;
 pub mod demo;
 pub mod metrics;
 pub mod music;
 pub mod server;
+pub mod shutdown;
 pub mod store;
 pub mod tools;
+pub mod watchdog;
 
 /// The per-user default data directory: `$XDG_DATA_HOME/music-mcp` or its platform equivalent,
 /// falling back to `./music-mcp-data`.

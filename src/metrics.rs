@@ -117,77 +117,146 @@ impl Metrics {
             uptime: Gauge::default(),
             registry: Registry::default(),
         };
-        registry.register("tool_calls", "Tool calls by tool and outcome", metrics.calls.clone());
+        registry.register(
+            "tool_calls",
+            "Tool calls by tool and outcome",
+            metrics.calls.clone(),
+        );
         registry.register(
             "tool_call_duration_seconds",
             "Tool call latency, retries included",
             metrics.latency.clone(),
         );
-        registry.register("tool_calls_in_flight", "Tool calls being served", metrics.in_flight.clone());
+        registry.register(
+            "tool_calls_in_flight",
+            "Tool calls being served",
+            metrics.in_flight.clone(),
+        );
         registry.register(
             "tool_call_retries",
             "Attempts beyond the first, after a tool actor died holding the call",
             metrics.retries.clone(),
         );
-        registry.register("rate_limited_calls", "Calls refused by the rate limiter", metrics.rate_limited.clone());
-        registry.register("supervisor_restarts", "Child restarts by supervisor and child", metrics.restarts.clone());
-        registry.register("chaos_actions", "Chaos monkey actions by kind", metrics.chaos_actions.clone());
-        registry.register("memory_rss_bytes", "Resident memory of the server process", metrics.rss.clone());
-        registry.register("memory_limit_bytes", "Memory guard limits", metrics.memory_limit.clone());
+        registry.register(
+            "rate_limited_calls",
+            "Calls refused by the rate limiter",
+            metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "supervisor_restarts",
+            "Child restarts by supervisor and child",
+            metrics.restarts.clone(),
+        );
+        registry.register(
+            "chaos_actions",
+            "Chaos monkey actions by kind",
+            metrics.chaos_actions.clone(),
+        );
+        registry.register(
+            "memory_rss_bytes",
+            "Resident memory of the server process",
+            metrics.rss.clone(),
+        );
+        registry.register(
+            "memory_limit_bytes",
+            "Memory guard limits",
+            metrics.memory_limit.clone(),
+        );
         registry.register(
             "memory_level",
             "Memory guard level: 0 normal, 1 soft, 2 critical, 3 hard",
             metrics.memory_level.clone(),
         );
-        registry.register("store_scores", "Scores in the durable store", metrics.store_scores.clone());
-        registry.register("store_file_bytes", "Size of the store file", metrics.store_bytes.clone());
+        registry.register(
+            "store_scores",
+            "Scores in the durable store",
+            metrics.store_scores.clone(),
+        );
+        registry.register(
+            "store_file_bytes",
+            "Size of the store file",
+            metrics.store_bytes.clone(),
+        );
         registry.register(
             "breaker_state",
             "Circuit breaker per tool: 0 closed, 1 half-open, 2 open",
             metrics.breaker_state.clone(),
         );
-        registry.register("uptime_seconds", "Seconds since the runtime started", metrics.uptime.clone());
-        Self { registry, ..metrics }
+        registry.register(
+            "uptime_seconds",
+            "Seconds since the runtime started",
+            metrics.uptime.clone(),
+        );
+        Self {
+            registry,
+            ..metrics
+        }
     }
 
     /// A call started; the returned guard ends it.
     pub fn call_started(&self, tool: &str) -> InFlight<'_> {
-        let labels = ToolLabels { tool: tool.to_string() };
+        let labels = ToolLabels {
+            tool: tool.to_string(),
+        };
         self.in_flight.get_or_create(&labels).inc();
-        InFlight { metrics: self, labels }
+        InFlight {
+            metrics: self,
+            labels,
+        }
     }
 
     /// A call ended with `outcome` after `seconds` and `attempts` attempts.
     pub fn call_finished(&self, tool: &str, outcome: &str, seconds: f64, attempts: u32) {
-        let labels = ToolLabels { tool: tool.to_string() };
+        let labels = ToolLabels {
+            tool: tool.to_string(),
+        };
         self.calls
-            .get_or_create(&OutcomeLabels { tool: tool.to_string(), outcome: outcome.to_string() })
+            .get_or_create(&OutcomeLabels {
+                tool: tool.to_string(),
+                outcome: outcome.to_string(),
+            })
             .inc();
         self.latency.get_or_create(&labels).observe(seconds);
         if attempts > 1 {
-            self.retries.get_or_create(&labels).inc_by(u64::from(attempts - 1));
+            self.retries
+                .get_or_create(&labels)
+                .inc_by(u64::from(attempts - 1));
         }
     }
 
     /// A call was refused by the rate limiter.
     pub fn rate_limited(&self, tool: &str) {
-        self.rate_limited.get_or_create(&ToolLabels { tool: tool.to_string() }).inc();
+        self.rate_limited
+            .get_or_create(&ToolLabels {
+                tool: tool.to_string(),
+            })
+            .inc();
     }
 
     /// A supervisor restarted a child.
     pub fn restarted(&self, supervisor: &str, child: &str) {
-        let labels = RestartLabels { supervisor: supervisor.to_string(), child: child.to_string() };
+        let labels = RestartLabels {
+            supervisor: supervisor.to_string(),
+            child: child.to_string(),
+        };
         self.restarts.get_or_create(&labels).inc();
     }
 
     /// The chaos monkey acted.
     pub fn chaos_action(&self, kind: &str) {
-        self.chaos_actions.get_or_create(&KindLabels { kind: kind.to_string() }).inc();
+        self.chaos_actions
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc();
     }
 
     /// Total restarts recorded for `child` under any supervisor.
     pub fn restarts_of(&self, supervisor: &str, child: &str) -> u64 {
-        let labels = RestartLabels { supervisor: supervisor.to_string(), child: child.to_string() };
+        let labels = RestartLabels {
+            supervisor: supervisor.to_string(),
+            child: child.to_string(),
+        };
         self.restarts.get_or_create(&labels).get()
     }
 
@@ -198,8 +267,16 @@ impl Metrics {
             self.rss.set(to_i64(rss));
         }
         if let Some((soft, hard)) = state.memory_limits {
-            self.memory_limit.get_or_create(&KindLabels { kind: "soft".into() }).set(to_i64(soft));
-            self.memory_limit.get_or_create(&KindLabels { kind: "hard".into() }).set(to_i64(hard));
+            self.memory_limit
+                .get_or_create(&KindLabels {
+                    kind: "soft".into(),
+                })
+                .set(to_i64(soft));
+            self.memory_limit
+                .get_or_create(&KindLabels {
+                    kind: "hard".into(),
+                })
+                .set(to_i64(hard));
         }
         if let Some(level) = state.memory_level {
             self.memory_level.set(level);
@@ -211,7 +288,9 @@ impl Metrics {
             self.store_bytes.set(to_i64(bytes));
         }
         for (tool, value) in &state.breakers {
-            self.breaker_state.get_or_create(&ToolLabels { tool: tool.clone() }).set(*value);
+            self.breaker_state
+                .get_or_create(&ToolLabels { tool: tool.clone() })
+                .set(*value);
         }
         self.uptime.set(state.uptime_seconds);
 
@@ -253,9 +332,18 @@ mod tests {
             uptime_seconds: 1.5,
             ..ScrapeState::default()
         });
-        assert!(text.contains("music_mcp_tool_calls_total{tool=\"key_analysis\",outcome=\"ok\"} 1"), "{text}");
-        assert!(text.contains("music_mcp_tool_call_retries_total{tool=\"key_analysis\"} 1"), "{text}");
-        assert!(text.contains("music_mcp_tool_calls_in_flight{tool=\"key_analysis\"} 0"), "{text}");
+        assert!(
+            text.contains("music_mcp_tool_calls_total{tool=\"key_analysis\",outcome=\"ok\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("music_mcp_tool_call_retries_total{tool=\"key_analysis\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("music_mcp_tool_calls_in_flight{tool=\"key_analysis\"} 0"),
+            "{text}"
+        );
         assert!(text.contains("music_mcp_supervisor_restarts_total{supervisor=\"sup.tools\",child=\"tool.key_analysis\"} 1"), "{text}");
         assert!(text.contains("music_mcp_memory_rss_bytes 1234"), "{text}");
         assert!(text.contains("music_mcp_store_scores 3"), "{text}");

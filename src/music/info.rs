@@ -205,12 +205,12 @@ pub fn score_info(score: &Score) -> ScoreInfo {
         first_tempo_text: first_tempo_text(score),
         total_duration_ql: duration.to_f64_rounded(),
         total_duration_fraction: duration.to_string(),
-        measure_count: count(first.map_or(0, |p| p.measures.len())),
+        measure_count: count(first.map_or(0, Part::measure_count)),
         measure_count_max_over_parts: count(
             score
                 .parts
                 .iter()
-                .map(|p| p.measures.len())
+                .map(Part::measure_count)
                 .max()
                 .unwrap_or(0),
         ),
@@ -303,9 +303,9 @@ fn part_info(index: usize, part: &Part) -> PartInfo {
         id: part.id.clone(),
         name: part.name.clone(),
         abbreviation: part.abbreviation.clone(),
-        measure_count: count(part.measures.len()),
-        first_measure_number: part.measures.first().map(|m| m.number),
-        last_measure_number: part.measures.last().map(|m| m.number),
+        measure_count: count(part.measure_count()),
+        first_measure_number: part.reported_measures().first().map(|m| m.number),
+        last_measure_number: part.reported_measures().last().map(|m| m.number),
         note_count: counts.note,
         single_note_count: counts.single_note,
         chord_count: counts.chord,

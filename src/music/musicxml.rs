@@ -14,6 +14,7 @@ mod measure;
 mod note;
 mod part;
 mod score;
+mod timewise;
 
 use crate::music::model::Score;
 use crate::music::read::{Limit, ReadError, ReadLimits};
@@ -42,7 +43,14 @@ pub fn read_bytes(
 
     let text = encoding::decode_xml(xml_bytes);
     check_looks_like_xml(&text, file_name_hint)?;
-    let dom = dom::Dom::parse(&text, limits.max_xml_depth)?;
+    let partwise;
+    let text = if timewise::is_timewise(&text) {
+        partwise = timewise::to_partwise(&text)?;
+        partwise.as_str()
+    } else {
+        &text
+    };
+    let dom = dom::Dom::parse(text, limits.max_xml_depth)?;
     score::read_document(&dom, file_name_hint, limits)
 }
 

@@ -5,10 +5,14 @@
 
 use serde_json::{Map, Value, json};
 
+use super::harmony::chords_record;
 use super::histogram::pitch_class_histogram;
 use super::info::score_info;
 use super::key::{KeyMethod, key_from_histogram};
+use super::melodic::melodic;
 use super::read::Score;
+use super::transpose::transposition_record;
+use super::voice_leading::voice_leading;
 
 /// The schema id of the oracle records this mirrors.
 pub const SCHEMA: &str = "music21-oracle/1";
@@ -23,6 +27,10 @@ pub fn analysis_record(score: &Score) -> Value {
     let histogram = pitch_class_histogram(score);
     record.insert("key_analysis".into(), key_analysis(&histogram.weighted_ql));
     record.insert("pitch_class_histogram".into(), json!(histogram));
+    record.insert("chords".into(), chords_record(score));
+    record.insert("melodic".into(), json!(melodic(score)));
+    record.insert("voice_leading".into(), json!(voice_leading(score)));
+    record.insert("transposition".into(), json!(transposition_record(score)));
     Value::Object(record)
 }
 

@@ -139,7 +139,12 @@ mod tests {
                 .contains("'/'")
         );
         assert!(validate_score_id(&"x".repeat(129)).is_err());
-        assert!(validate_score_id("..").unwrap_err().message.contains("only dots"));
+        assert!(
+            validate_score_id("..")
+                .unwrap_err()
+                .message
+                .contains("only dots")
+        );
         assert!(validate_score_id(".").is_err());
     }
 }

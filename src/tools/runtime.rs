@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use music_mcp_actors::introspect::{self, HealthSources, RuntimeHealth};
 use music_mcp_actors::{
-    Backoff, BreakerConfig, BreakerRegistry, CallError, ChaosConfig, ChildSpec, Intensity, MemoryGuard,
-    MemoryGuardConfig, MemoryLevel, Permit, RateLimitConfig, RateLimiter, RestartAction,
-    RestartEvent, RestartType, RetryPolicy, Strategy, Supervisor, SupervisorConfig,
+    Backoff, BreakerConfig, BreakerRegistry, CallError, ChaosConfig, ChildSpec, Intensity,
+    MemoryGuard, MemoryGuardConfig, MemoryLevel, Permit, RateLimitConfig, RateLimiter,
+    RestartAction, RestartEvent, RestartType, RetryPolicy, Strategy, Supervisor, SupervisorConfig,
     SupervisorMessage, SupervisorStatus, call_named,
 };
 use ractor::{Actor, ActorCell, ActorRef};
@@ -31,14 +31,19 @@ use tokio_util::sync::CancellationToken;
 use super::actor::{ToolActor, ToolMessage};
 use super::chord_analysis::ChordAnalysisTool;
 use super::delete_score::DeleteScore;
+use super::export_score::ExportScore;
 use super::harmony_analysis::HarmonyAnalysisTool;
 use super::health_check::{HealthCheck, tree_status};
 use super::import_roots::ImportRoots;
 use super::import_score::ImportScore;
 use super::key_analysis::KeyAnalysisTool;
 use super::list_scores::ListScores;
+use super::list_tunes::ListTunes;
+use super::pattern_recognition::PatternRecognitionTool;
 use super::score_info::ScoreInfoTool;
 use super::services::{ActorNames, FaultInjector, ScoreCache};
+use super::transpose_score::TransposeScore;
+use super::voice_leading_analysis::VoiceLeadingAnalysisTool;
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::metrics::{Metrics, ScrapeState};
 use crate::music::read::ReadLimits;
@@ -64,6 +69,8 @@ pub struct RuntimeConfig {
     pub import_roots: Vec<PathBuf>,
     /// Corpus folders searched after the built-in corpus (default: `MUSIC_MCP_CORPUS`).
     pub corpus_folders: Vec<PathBuf>,
+    /// The only folder `export_score` writes files into (default `<data_dir>/exports`).
+    pub export_dir: PathBuf,
     /// Backoff between repeated restarts of one tool actor. Short by default: a tool actor
     /// holds no state worth waiting for, and restart intensity already stops a crash loop.
     pub tools_backoff: Backoff,
@@ -82,8 +89,10 @@ pub struct RuntimeConfig {
 impl RuntimeConfig {
     /// The defaults, storing scores in `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir: PathBuf = data_dir.into();
         Self {
-            data_dir: data_dir.into(),
+            export_dir: data_dir.join("exports"),
+            data_dir,
             name_prefix: "music-mcp".to_string(),
             limits: ReadLimits::default(),
             retry: RetryPolicy::default(),
@@ -152,6 +161,7 @@ impl Runtime {
             started_at: Instant::now(),
             import_roots: ImportRoots::new(config.import_roots.clone()),
             corpus_folders: config.corpus_folders.clone(),
+            export_dir: config.export_dir.clone(),
         });
 
         let tools = SupervisorConfig::new(names.supervisor("tools"))
@@ -161,11 +171,16 @@ impl Runtime {
             .with_observer(count_restarts(&metrics))
             .with_child(tool_child::<ImportScore>(&services))
             .with_child(tool_child::<ListScores>(&services))
+            .with_child(tool_child::<ListTunes>(&services))
             .with_child(tool_child::<ScoreInfoTool>(&services))
             .with_child(tool_child::<DeleteScore>(&services))
             .with_child(tool_child::<KeyAnalysisTool>(&services))
             .with_child(tool_child::<ChordAnalysisTool>(&services))
             .with_child(tool_child::<HarmonyAnalysisTool>(&services))
+            .with_child(tool_child::<VoiceLeadingAnalysisTool>(&services))
+            .with_child(tool_child::<PatternRecognitionTool>(&services))
+            .with_child(tool_child::<TransposeScore>(&services))
+            .with_child(tool_child::<ExportScore>(&services))
             .with_child(tool_child::<HealthCheck>(&services));
         let infra = SupervisorConfig::new(names.supervisor("infra"))
             .with_strategy(Strategy::OneForOne)

@@ -33,6 +33,8 @@ pub struct Services {
     pub import_roots: super::import_roots::ImportRoots,
     /// Corpus folders searched after the built-in corpus.
     pub corpus_folders: Vec<std::path::PathBuf>,
+    /// The folder `export_score` writes files into; nothing is written outside it.
+    pub export_dir: std::path::PathBuf,
     /// One circuit breaker per tool.
     pub breakers: music_mcp_actors::BreakerRegistry,
     /// Token buckets per tool and per client session.

@@ -23,7 +23,10 @@ async fn twenty_clients_are_answered_correctly_while_a_tool_actor_is_killed_ever
         return;
     };
     if std::env::var_os("CHAOS_TEST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter("debug,rmcp=warn").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter("debug,rmcp=warn")
+            .try_init();
     }
     let data = tempfile::tempdir().unwrap();
     let mut config = RuntimeConfig::new(data.path());

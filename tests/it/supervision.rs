@@ -112,6 +112,7 @@ async fn an_import_whose_actor_dies_after_committing_is_stored_exactly_once() {
             score_id: id.to_string(),
             source: corpus.join("bach/bwv1.6.mxl").to_str().unwrap().to_string(),
             source_type: SourceType::File,
+            tune: None,
         },
         idempotency_key: format!("test-key-{id}"),
     };

@@ -269,7 +269,11 @@ impl Part {
     }
 
     /// The number of the measure containing `offset`: the last one starting at or before it.
+    /// `None` for a part without measures, or a measureless part (see [`MEASURELESS`]).
     pub fn measure_number_at(&self, offset: Ql) -> Option<i32> {
+        if self.is_measureless() {
+            return None;
+        }
         let index = self.measures.partition_point(|m| m.offset <= offset);
         let index = index.checked_sub(1).or(if self.measures.is_empty() {
             None
@@ -277,6 +281,37 @@ impl Part {
             Some(0)
         })?;
         Some(self.measures[index].number)
+    }
+}
+
+/// `Measure::number_text` of the one container measure of a measureless part: a part that
+/// music21 holds without Measure objects (an ABC tune without barlines, for example). Readers
+/// still put its events in one measure so that every walk over `measures` sees them.
+pub const MEASURELESS: &str = "(no measures)";
+
+impl Part {
+    /// True when music21 would hold this part's events directly, without Measure objects; the
+    /// part then has exactly one container measure marked with [`MEASURELESS`].
+    pub fn is_measureless(&self) -> bool {
+        matches!(self.measures.as_slice(), [only] if only.number_text.as_deref() == Some(MEASURELESS))
+    }
+
+    /// The number of Measure objects music21 reports: 0 for a measureless part.
+    pub fn measure_count(&self) -> usize {
+        if self.is_measureless() {
+            0
+        } else {
+            self.measures.len()
+        }
+    }
+
+    /// The measures music21 reports (none for a measureless part), for first/last numbers.
+    pub fn reported_measures(&self) -> &[Measure] {
+        if self.is_measureless() {
+            &[]
+        } else {
+            &self.measures
+        }
     }
 }
 

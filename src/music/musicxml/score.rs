@@ -17,7 +17,6 @@ pub(super) fn read_document(
     let root = dom.root();
     match dom.name(root) {
         "score-partwise" => {}
-        "score-timewise" => return Err(ReadError::TimewiseUnsupported),
         other => {
             let detail = format!("the root element is <{other}>");
             return Err(ReadError::NotMusicXml { detail });

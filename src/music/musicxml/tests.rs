@@ -469,10 +469,15 @@ fn a_zip_without_musicxml_is_reported() {
 }
 
 #[test]
-fn score_timewise_is_refused_with_advice() {
-    let err = read_err(b"<score-timewise><measure number=\"1\"/></score-timewise>");
-    assert!(matches!(err, ReadError::TimewiseUnsupported));
-    assert!(err.to_string().contains("score-partwise"), "{err}");
+fn score_timewise_is_read_as_its_partwise_equivalent() {
+    let timewise = "<score-timewise><part-list><score-part id=\"P1\"><part-name>Flute</part-name>\
+        </score-part></part-list><measure number=\"1\"><part id=\"P1\"><attributes>\
+        <divisions>1</divisions></attributes><note><pitch><step>D</step><octave>5</octave>\
+        </pitch><duration>4</duration></note></part></measure></score-timewise>";
+    let score = read_bytes(timewise.as_bytes(), None, &ReadLimits::default()).unwrap();
+    assert_eq!(score.parts.len(), 1);
+    assert_eq!(score.parts[0].name.as_deref(), Some("Flute"));
+    assert_eq!(event_names(&score.parts[0]), ["D5@0+4"]);
 }
 
 #[test]

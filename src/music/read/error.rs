@@ -20,6 +20,12 @@ pub enum Limit {
     Events,
     /// `ReadLimits::max_xml_depth`.
     XmlDepth,
+    /// `ReadLimits::max_tunes`.
+    Tunes,
+    /// `ReadLimits::max_line_bytes`.
+    LineBytes,
+    /// `ReadLimits::max_spines`.
+    Spines,
 }
 
 impl Limit {
@@ -32,6 +38,9 @@ impl Limit {
             Limit::Parts => "max_parts",
             Limit::Events => "max_events",
             Limit::XmlDepth => "max_xml_depth",
+            Limit::Tunes => "max_tunes",
+            Limit::LineBytes => "max_line_bytes",
+            Limit::Spines => "max_spines",
         }
     }
 
@@ -43,6 +52,9 @@ impl Limit {
             Limit::Parts => "number of parts",
             Limit::Events => "number of notes, chords and rests",
             Limit::XmlDepth => "XML nesting depth",
+            Limit::Tunes => "number of tunes in the ABC file",
+            Limit::LineBytes => "length of a line in bytes",
+            Limit::Spines => "number of Humdrum spines",
         }
     }
 }
@@ -110,12 +122,47 @@ pub enum ReadError {
             or an .xml/.musicxml entry"
     )]
     NoMusicXmlInArchive,
-    /// A `score-timewise` document.
+    /// The content is in no format this server reads.
     #[error(
-        "score-timewise MusicXML is not supported yet; export or convert the score as \
-            score-partwise MusicXML"
+        "cannot tell the score format: {detail}; expected MusicXML (.xml, .musicxml, .mxl), ABC \
+            (.abc), Humdrum **kern (.krn) or MIDI (.mid)"
     )]
-    TimewiseUnsupported,
+    UnknownFormat {
+        /// What was found instead.
+        detail: String,
+    },
+    /// The format was recognised but no reader for it is built in yet.
+    #[error("{format} files cannot be read yet; convert the score to MusicXML, ABC or Humdrum")]
+    FormatUnsupported {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// The ABC text could not be read.
+    #[error("malformed ABC: {detail}; check the tune's header (X:, M:, L:, K:) and its notes")]
+    BadAbc {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The Humdrum text could not be read.
+    #[error("malformed Humdrum: {detail}; check the **kern spines and their interpretations")]
+    BadHumdrum {
+        /// What was wrong, with the line number when known.
+        detail: String,
+    },
+    /// The MIDI data could not be read.
+    #[error("not a readable MIDI file: {detail}; export the score again as a standard MIDI file")]
+    BadMidi {
+        /// What went wrong.
+        detail: String,
+    },
+    /// An ABC file has no tune with the requested `X:` number.
+    #[error("the ABC file has no tune X:{requested}; its tunes are X:{available}")]
+    TuneNotFound {
+        /// The requested reference number.
+        requested: u32,
+        /// The reference numbers the file has, comma separated.
+        available: String,
+    },
     /// A configured limit was exceeded.
     #[error("the {limit} exceeds the limit of {max} (found {found}); raise ReadLimits::{} if the \
         file is trusted", .limit.field())]
