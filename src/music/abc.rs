@@ -146,9 +146,8 @@ fn read_items(bytes: &[u8], limits: &ReadLimits) -> Result<Vec<Item>, ReadError>
     let version = token::header_version(text);
     // Every note is a token, and the marks between notes are a few more per note.
     let max_tokens = usize::try_from(limits.max_events.saturating_mul(4)).unwrap_or(usize::MAX);
-    process::process_limited(text, version, max_tokens).map_err(|found| {
-        ReadError::limit(Limit::Events, limits.max_events, (found / 4) as u64)
-    })
+    process::process_limited(text, version, max_tokens)
+        .map_err(|found| ReadError::limit(Limit::Events, limits.max_events, (found / 4) as u64))
 }
 
 /// The tune to read: the requested number, or music21's first score (the lowest number).

@@ -1,7 +1,7 @@
 //! The ABC and Humdrum readers, timewise MusicXML and the format dispatch: agreement with
 //! music21 on the shared corpus's ABC and `**kern` files, tiny files of each format through
 //! the dispatch and the MCP tools, the ABC writer's round trip, and no panic on thousands of
-//! mutated or truncated real files.
+//! mutated or truncated real files of every format.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -9,6 +9,7 @@ use std::path::Path;
 
 use music_mcp::music::abc_write::write_abc;
 use music_mcp::music::model::{EventKind, Score};
+use music_mcp::music::musicxml_write::write_musicxml;
 use music_mcp::music::read::{
     Format, ReadError, ReadLimits, ReadOptions, read_bytes, read_bytes_with, read_path,
 };
@@ -291,37 +292,62 @@ impl Mutator {
     }
 }
 
-fn seeds(corpus: Option<&Path>) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = vec![
+/// Seed files for the mutation test, as `(name, extension hint, bytes)`: one inline file per
+/// text format, then real files of every format from the shared corpus when it is present.
+fn seeds(corpus: Option<&Path>) -> Vec<(String, &'static str, Vec<u8>)> {
+    let mut files: Vec<(String, &'static str, Vec<u8>)> = vec![
         (
             "inline.abc".into(),
+            "abc",
             b"X:1\nT:T\nM:6/8\nL:1/8\nK:Gm\n(3abc {g}d2>e [CEG]2-|[K:D][M:3/4]f2 z|:A:|[1B:|[2c|]\n\
               X:2\nV:1\nc|d|\nV:2\nC|D|\n"
                 .to_vec(),
         ),
         (
             "inline.krn".into(),
+            "krn",
             b"!!!OTL: T\n**kern\t**kern\n*M3/4\t*M3/4\n=1\t=1\n*^\t*\n4c\t8d\t[4.e\n.\t8f\t.\n\
               *v\t*v\t*\n8gq\t8e]\n2.G 2.B\t4r\n*x\t*x\n==\t==\n*-\t*-\n"
                 .to_vec(),
         ),
     ];
-    if let Some(corpus) = corpus {
-        for relative in TEXT_FORMAT_FILES {
-            if let Ok(bytes) = std::fs::read(corpus.join(relative)) {
-                // Whole large files make slow seeds; their first 6 KB show every construct.
-                let head = bytes[..bytes.len().min(6 * 1024)].to_vec();
-                files.push((relative.to_string(), head));
-            }
+    let Some(corpus) = corpus else {
+        return files;
+    };
+    for relative in TEXT_FORMAT_FILES {
+        if let Ok(bytes) = std::fs::read(corpus.join(relative)) {
+            // Whole large files make slow seeds; their first 6 KB show every construct.
+            let head = bytes[..bytes.len().min(6 * 1024)].to_vec();
+            let hint = if relative.ends_with(".abc") {
+                "abc"
+            } else {
+                "krn"
+            };
+            files.push((relative.to_string(), hint, head));
+        }
+    }
+    let chorale = "bach/bwv1.6.mxl";
+    if let Ok(score) = read_path(&corpus.join(chorale), &ReadLimits::default()) {
+        // The uncompressed MusicXML text, so that mutations reach the XML reader, and the
+        // compressed file as it is, so that they reach the zip container too.
+        files.push((
+            format!("{chorale} as MusicXML"),
+            "musicxml",
+            write_musicxml(&score).into(),
+        ));
+    }
+    for (relative, hint) in [(chorale, "mxl"), ("midi-from-music21/bwv1.6.mid", "mid")] {
+        if let Ok(bytes) = std::fs::read(corpus.join(relative)) {
+            files.push((relative.to_string(), hint, bytes));
         }
     }
     files
 }
 
 #[test]
-fn mutated_and_truncated_abc_and_kern_files_never_panic() {
+fn mutated_and_truncated_files_of_every_format_never_panic() {
     let corpus =
-        shared_corpus("mutated_and_truncated_abc_and_kern_files_never_panic (corpus seeds)");
+        shared_corpus("mutated_and_truncated_files_of_every_format_never_panic (corpus seeds)");
     let limits = ReadLimits::default();
     let mut runs: BTreeMap<&str, u32> = BTreeMap::new();
     // MUSIC_MCP_FUZZ_CASES raises the number of mutations per seed for a longer search.
@@ -330,29 +356,31 @@ fn mutated_and_truncated_abc_and_kern_files_never_panic() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(400);
     let mut mutator = Mutator(0x9E37_79B9_7F4A_7C15);
-    for (name, bytes) in seeds(corpus.as_deref()) {
-        let hint = if name.ends_with(".abc") {
-            "x.abc"
-        } else {
-            "x.krn"
-        };
+    for (name, hint, bytes) in seeds(corpus.as_deref()) {
+        let file_name = format!("x.{hint}");
         for case in 0..cases {
             let mutated = mutator.mutate(&bytes);
             let result = catch_unwind(AssertUnwindSafe(|| {
-                read_bytes(&mutated, Some(hint), &limits).map(|score| analysis_record(&score))
+                read_bytes(&mutated, Some(&file_name), &limits).map(|score| analysis_record(&score))
             }));
             assert!(
                 result.is_ok(),
                 "{name} case {case} panicked; input:\n{}",
                 String::from_utf8_lossy(&mutated)
             );
-            *runs
-                .entry(if hint == "x.abc" { "abc" } else { "kern" })
-                .or_default() += 1;
+            *runs.entry(hint).or_default() += 1;
         }
     }
     eprintln!("no-panic runs per reader: {runs:?}");
     assert!(runs.values().all(|&n| n >= cases), "{runs:?}");
+    if corpus.is_some() {
+        let readers: Vec<&str> = runs.keys().copied().collect();
+        assert_eq!(
+            readers,
+            ["abc", "krn", "mid", "musicxml", "mxl"],
+            "{runs:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ impl fmt::Display for RestartType {
 /// A `Factory` is an ordinary actor, so wrap its spawn in [`ChildSpec::new`] and build fresh
 /// `FactoryArguments` on every call (they are not `Clone`); `tests/it/factory.rs` does this:
 ///
-/// ```ignore
+/// ```text
 /// let child_name = name.to_string();
 /// ChildSpec::new(name, RestartType::Permanent, move |supervisor| {
 ///     let name = child_name.clone();
