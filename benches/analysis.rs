@@ -3,7 +3,8 @@
 //!
 //! Criterion measures each step; afterwards a table prints our median beside music21's own
 //! time for the same step on the same file (the oracle's `timing_seconds`, see
-//! `../shared/oracle/SCHEMA.md`) and the ratio. The target is at least 100x faster for each.
+//! `../shared/oracle/SCHEMA.md`) and the ratio. The target is at least 100x faster for each;
+//! the last row of each score is the whole pipeline, parse included.
 //!
 //! Run with `cargo bench --bench analysis`. Without `../shared` beside the checkout the
 //! benchmark says so loudly and measures nothing.
@@ -70,6 +71,21 @@ const STEPS: &[Step] = &[
         oracle_field: "voice_leading",
         run: |_, score| {
             black_box(voice_leading(score));
+        },
+    },
+    Step {
+        name: "all of the above",
+        oracle_field: "parse+key_methods_all+chordify+chord_details+voice_leading",
+        run: |bytes, _| {
+            let Ok(score) = read_bytes(bytes, Some("score.mxl"), &ReadLimits::default()) else {
+                return;
+            };
+            let histogram = weighted_pitch_class_histogram(&score);
+            for method in KeyMethod::ALL {
+                black_box(key_from_histogram(&histogram, method).ok());
+            }
+            black_box(analyse_chords(&score));
+            black_box(voice_leading(&score));
         },
     },
 ];
