@@ -159,3 +159,116 @@ async fn an_import_whose_actor_dies_after_committing_is_stored_exactly_once() {
     assert_eq!(stored, ["after-commit", "before-work"]);
     runtime.shutdown().await;
 }
+
+/// One node of the supervision tree as ARCHITECTURE.md draws it.
+#[derive(Debug, PartialEq)]
+struct DrawnNode {
+    name: String,
+    restart: Option<String>,
+    strategy: Option<String>,
+    intensity: Option<(u32, u64)>,
+}
+
+/// The nodes of the ```text block under "## Supervision tree", in the order drawn.
+fn drawn_tree(architecture: &str) -> Vec<DrawnNode> {
+    let section = architecture
+        .split("## Supervision tree")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a supervision tree section");
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("the section has a text block");
+    block
+        .lines()
+        .filter_map(|line| {
+            let at = line.find("music-mcp.")?;
+            let mut words = line[at..].split_whitespace();
+            let name = words.next()?.to_string();
+            let rest: Vec<&str> = words.collect();
+            let rest = rest.join(" ");
+            let restart = ["permanent", "transient", "temporary"]
+                .into_iter()
+                .find(|word| rest.split([' ', ';']).any(|w| w == *word))
+                .map(str::to_string);
+            let strategy = ["one_for_one", "one_for_all", "rest_for_one"]
+                .into_iter()
+                .find(|word| rest.contains(word))
+                .map(str::to_string);
+            let intensity = rest.split_once(" restarts / ").and_then(|(count, period)| {
+                let count = count.rsplit([' ', ',']).next()?.parse().ok()?;
+                let period = period.split(' ').next()?.parse().ok()?;
+                Some((count, period))
+            });
+            Some(DrawnNode {
+                name,
+                restart,
+                strategy,
+                intensity,
+            })
+        })
+        .collect()
+}
+
+/// The running tree in the same shape, names under the `music-mcp` prefix.
+fn running_tree(status: &music_mcp_actors::SupervisorStatus, prefix: &str) -> Vec<DrawnNode> {
+    fn strategy(status: &music_mcp_actors::SupervisorStatus) -> (String, (u32, u64)) {
+        let name = match status.strategy {
+            music_mcp_actors::Strategy::OneForOne => "one_for_one",
+            music_mcp_actors::Strategy::OneForAll => "one_for_all",
+            music_mcp_actors::Strategy::RestForOne => "rest_for_one",
+        };
+        let intensity = (
+            status.intensity.max_restarts,
+            status.intensity.period.as_secs(),
+        );
+        (name.to_string(), intensity)
+    }
+    fn walk(status: &music_mcp_actors::SupervisorStatus, prefix: &str, nodes: &mut Vec<DrawnNode>) {
+        for child in &status.children {
+            let sub = child.supervisor.as_deref();
+            nodes.push(DrawnNode {
+                name: child.name.replacen(prefix, "music-mcp", 1),
+                restart: Some(format!("{:?}", child.restart).to_lowercase()),
+                strategy: sub.map(|s| strategy(s).0),
+                intensity: sub.map(|s| strategy(s).1),
+            });
+            if let Some(sub) = sub {
+                walk(sub, prefix, nodes);
+            }
+        }
+    }
+    let (root_strategy, root_intensity) = strategy(status);
+    let mut nodes = vec![DrawnNode {
+        name: status.name.replacen(prefix, "music-mcp", 1),
+        restart: None,
+        strategy: Some(root_strategy),
+        intensity: Some(root_intensity),
+    }];
+    walk(status, prefix, &mut nodes);
+    nodes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn architecture_md_draws_the_supervision_tree_the_runtime_starts() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = RuntimeConfig::new(data.path());
+    config.name_prefix = "it-architecture".to_string();
+    // With the chaos monkey on, so that its node is part of the tree; it never acts here.
+    config.chaos = music_mcp_actors::ChaosConfig::enabled(1, Vec::<String>::new())
+        .with_interval(Duration::from_secs(3600));
+    let runtime = Runtime::start(config).await.unwrap();
+    let running = running_tree(&runtime.tree().await.unwrap(), "it-architecture");
+    runtime.shutdown().await;
+
+    let architecture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"),
+    )
+    .unwrap();
+    let drawn = drawn_tree(&architecture);
+    assert!(drawn.len() > 5, "too few nodes drawn: {drawn:#?}");
+    assert_eq!(
+        drawn, running,
+        "ARCHITECTURE.md's tree differs from the running one"
+    );
+}

@@ -2,7 +2,7 @@
 //! memory, while callers keep calling them through the retrying caller; then the action log,
 //! the tree and the call tally are printed.
 //!
-//! Run with `cargo run -p music-mcp-actors --example chaos_monkey [SEED]` (default seed 42);
+//! Run with `cargo run --example chaos_monkey [SEED]` (default seed 42);
 //! the same seed makes the same choices. The story goes to stdout; restart and chaos logs go to
 //! stderr (`RUST_LOG=info` shows every action as it happens). Exits 1 if any call was lost.
 

@@ -1,7 +1,7 @@
 //! The three restart strategies side by side: kill the middle of three children and see who
 //! is restarted, and in which order.
 //!
-//! Run with `cargo run -p music-mcp-actors --example restart_strategies`; the story goes to
+//! Run with `cargo run --example restart_strategies`; the story goes to
 //! stdout, restart logs to stderr (`RUST_LOG=warn` shows one line per restart decision).
 
 use std::sync::{Arc, Mutex, PoisonError};
