@@ -301,7 +301,6 @@ impl Config {
             max_tunes: l.max_tunes,
             max_line_bytes: l.max_line_bytes,
             max_spines: l.max_spines,
-            ..ReadLimits::default()
         }
     }
 

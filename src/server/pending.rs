@@ -14,33 +14,6 @@ use serde::Deserialize;
 
 use super::MusicServer;
 
-/// Arguments of an analysis of one stored score.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct ScoreArgs {
-    /// The stored score's id.
-    pub score_id: String,
-}
-
-/// Arguments of `pattern_recognition`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct PatternArgs {
-    /// The stored score's id.
-    pub score_id: String,
-    /// `melodic`, `rhythmic` or `both` (the default).
-    pub pattern_type: Option<String>,
-}
-
-/// Arguments of `transpose_score`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct TransposeArgs {
-    /// The stored score's id.
-    pub score_id: String,
-    /// The interval, such as `P5`, `-m3` or a number of semitones.
-    pub interval: String,
-    /// The id to store the transposed score under (default: `<score_id>_transposed`).
-    pub new_score_id: Option<String>,
-}
-
 /// Arguments of the generating tools.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct GenerateArgs {
@@ -56,56 +29,13 @@ pub struct GenerateArgs {
 fn not_available(tool: &str) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(format!(
         "{tool} is not available yet in this server version; no result was computed. \
-         key_analysis and score_info work today, and health_check lists what runs"
+         The analysis tools (key_analysis, chord_analysis, harmony_analysis, \
+         voice_leading_analysis, pattern_recognition) and transpose_score work today"
     ))])
 }
 
 #[tool_router(router = pending_tool_router, vis = "pub(super)")]
 impl MusicServer {
-    /// Name the chords of a stored score, as music21's chordify and commonName do (not
-    /// available yet).
-    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
-    async fn chord_analysis(&self, Parameters(_args): Parameters<ScoreArgs>) -> CallToolResult {
-        not_available("chord_analysis")
-    }
-
-    /// Roman-numeral harmony of a stored score in its key (not available yet).
-    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
-    async fn harmony_analysis(&self, Parameters(_args): Parameters<ScoreArgs>) -> CallToolResult {
-        not_available("harmony_analysis")
-    }
-
-    /// Voice-leading faults such as parallel fifths and octaves (not available yet).
-    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
-    async fn voice_leading_analysis(
-        &self,
-        Parameters(_args): Parameters<ScoreArgs>,
-    ) -> CallToolResult {
-        not_available("voice_leading_analysis")
-    }
-
-    /// Repeated melodic and rhythmic patterns (not available yet).
-    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
-    async fn pattern_recognition(
-        &self,
-        Parameters(_args): Parameters<PatternArgs>,
-    ) -> CallToolResult {
-        not_available("pattern_recognition")
-    }
-
-    /// Transpose a stored score by an interval and store the result (not available yet).
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = false,
-        idempotent_hint = true
-    ))]
-    async fn transpose_score(
-        &self,
-        Parameters(_args): Parameters<TransposeArgs>,
-    ) -> CallToolResult {
-        not_available("transpose_score")
-    }
-
     /// Harmonise a melody in four parts (not available yet).
     #[tool(annotations(
         read_only_hint = false,

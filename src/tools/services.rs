@@ -42,8 +42,11 @@ pub struct Services {
     /// The memory guard's published level.
     pub memory: music_mcp_actors::MemoryGuard,
     /// How to make each tool actor fail on purpose, by registry name (for the chaos monkey).
-    pub crashers: Mutex<HashMap<String, fn(&ractor::ActorCell) -> bool>>,
+    pub crashers: Mutex<HashMap<String, Crasher>>,
 }
+
+/// Makes one tool actor fail through its own mailbox; false when the cell is not that tool's.
+pub type Crasher = fn(&ractor::ActorCell) -> bool;
 
 impl Services {
     /// Returns a stored score, decoded, from the cache or the store.

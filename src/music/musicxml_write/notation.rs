@@ -84,7 +84,10 @@ pub(super) fn beat_unit_for(referent: Ql) -> Option<(&'static str, u8)> {
 mod tests {
     use super::*;
 
-    fn described(duration: Ql) -> Option<(String, u8, Option<(u32, u32)>)> {
+    /// A note type, its dots and its tuplet ratio.
+    type Described = (String, u8, Option<(u32, u32)>);
+
+    fn described(duration: Ql) -> Option<Described> {
         notation_for(duration).map(|n| (n.note_type, n.dots, n.tuplet))
     }
 

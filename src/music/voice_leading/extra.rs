@@ -47,8 +47,11 @@ pub struct ExtraFinding {
     pub detail: String,
 }
 
+/// A voice's name with its lowest and highest pitch (step and octave).
+type VoiceRange = (&'static str, (Step, i32), (Step, i32));
+
 /// The lowest and highest pitch of each SATB voice, top part first.
-const SATB_RANGES: [(&str, (Step, i32), (Step, i32)); 4] = [
+const SATB_RANGES: [VoiceRange; 4] = [
     ("soprano", (Step::C, 4), (Step::G, 5)),
     ("alto", (Step::G, 3), (Step::D, 5)),
     ("tenor", (Step::C, 3), (Step::G, 4)),
