@@ -1,5 +1,5 @@
 //! The `music-mcp` command: serve MCP (stdio or Streamable HTTP, optionally under a watchdog),
-//! print the effective configuration, analyse a file, or run the demo.
+//! print the effective configuration, analyse or convert a file, or run the demo.
 //!
 //! `serve` builds one `Config` (flags over environment over TOML file over profile defaults),
 //! sets up tracing from it, starts the supervision tree and serves until the client leaves
@@ -24,6 +24,7 @@ use music_mcp::music::record::analysis_record;
 use music_mcp::server::http::{self, HttpOptions};
 use music_mcp::server::{MusicServer, ServerOptions};
 use music_mcp::tools::Runtime;
+use music_mcp::tools::export_score::{ExportFormat, export};
 use music_mcp::watchdog::{self, WatchdogPolicy};
 use rmcp::ServiceExt;
 
@@ -55,6 +56,17 @@ enum Command {
         /// Print JSON (the only output format for now).
         #[arg(long)]
         json: bool,
+    },
+    /// Convert a score file to another format: MusicXML, compressed MusicXML, MIDI, ABC or a
+    /// text listing (the formats of `export_score`).
+    Convert {
+        /// The score file to read (MusicXML, MXL, MIDI, ABC or Humdrum **kern).
+        input: PathBuf,
+        /// The file to write; its extension chooses the format unless --format is given.
+        output: PathBuf,
+        /// `musicxml`, `mxl`, `midi`, `abc` or `text`.
+        #[arg(long)]
+        format: Option<String>,
     },
     /// Start the server in-process, drive it with a real MCP client, and show supervision
     /// recovering a killed tool actor.
@@ -91,6 +103,14 @@ fn main() -> ExitCode {
         Command::Demo { data_dir } => {
             init_default_tracing(true);
             run_async(music_mcp::demo::run(data_dir))
+        }
+        Command::Convert {
+            input,
+            output,
+            format,
+        } => {
+            init_default_tracing(false);
+            convert(&input, &output, format.as_deref())
         }
         Command::Config { flags, print } => print_config(&flags, print),
         Command::Serve(args) => serve_command(args),
@@ -342,4 +362,36 @@ fn analyze(file: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn convert(input: &Path, output: &Path, format: Option<&str>) -> ExitCode {
+    let named = format.or_else(|| output.extension().and_then(|e| e.to_str()));
+    let Some(format) = named.and_then(ExportFormat::from_name) else {
+        let known: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.name()).collect();
+        eprintln!(
+            "error: cannot tell the output format of {}; give --format, one of {}",
+            output.display(),
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let score = match read_path(input, &ReadLimits::default()) {
+        Ok(score) => score,
+        Err(err) => {
+            eprintln!("error: {}: {err}", input.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let content = match export(&score, format) {
+        Ok(content) => content,
+        Err(err) => {
+            eprintln!("error: {}: {err}", input.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(err) = std::fs::write(output, content.as_bytes()) {
+        eprintln!("error: cannot write {}: {err}", output.display());
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

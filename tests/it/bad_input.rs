@@ -48,6 +48,14 @@ async fn every_kind_of_bad_input_gets_a_clear_tool_error_and_changes_nothing() {
     )
     .await
     .unwrap();
+    let silent = "<?xml version=\"1.0\"?><score-partwise version=\"4.0\"><part-list><score-part id=\"P1\"><part-name>x</part-name></score-part></part-list><part id=\"P1\"><measure number=\"1\"><attributes><divisions>1</divisions></attributes><note><rest/><duration>4</duration></note></measure></part></score-partwise>";
+    call(
+        client,
+        "import_score",
+        json!({"score_id": "silent", "source": silent, "source_type": "text"}),
+    )
+    .await
+    .unwrap();
     let before = call(client, "list_scores", json!({})).await.unwrap();
 
     let import = |id: &str, source: &str, kind: &str| json!({"score_id": id, "source": source, "source_type": kind});
@@ -117,6 +125,54 @@ async fn every_kind_of_bad_input_gets_a_clear_tool_error_and_changes_nothing() {
             "key_analysis",
             json!({"score_id": "kept", "method": "astrology"}),
             vec!["astrology", "aarden_essen"],
+        ),
+        (
+            "measure range outside the score",
+            "chord_analysis",
+            json!({"score_id": "kept", "start_measure": 400, "end_measure": 410}),
+            vec!["400-410", "this score has measures"],
+        ),
+        (
+            "reversed measure range",
+            "chord_analysis",
+            json!({"score_id": "kept", "start_measure": 5, "end_measure": 2}),
+            vec!["start_measure 5 is after end_measure 2"],
+        ),
+        (
+            "unknown analysis type",
+            "harmony_analysis",
+            json!({"score_id": "kept", "analysis_type": "astrology"}),
+            vec!["astrology", "roman", "functional", "cadences"],
+        ),
+        (
+            "no notes for a key",
+            "key_analysis",
+            json!({"score_id": "silent"}),
+            vec!["notes"],
+        ),
+        (
+            "no notes for harmony",
+            "harmony_analysis",
+            json!({"score_id": "silent"}),
+            vec!["silent", "no pitched notes"],
+        ),
+        (
+            "unknown export format",
+            "export_score",
+            json!({"score_id": "kept", "format": "pdf"}),
+            vec!["pdf", "musicxml", "midi", "abc"],
+        ),
+        (
+            "export path outside the folder",
+            "export_score",
+            json!({"score_id": "kept", "format": "musicxml", "path": "../escape.musicxml"}),
+            vec!["leaves the export folder"],
+        ),
+        (
+            "bad transposition interval",
+            "transpose_score",
+            json!({"score_id": "kept", "interval": "Q9", "new_score_id": "kept_up"}),
+            vec!["q9"],
         ),
     ];
     for (what, tool, args, needles) in cases {
