@@ -98,11 +98,26 @@ fn schema_2020_12() -> Arc<JsonObject> {
     })))
 }
 
+/// What the client declared it can do, read from its `initialize` request.
+fn client_can(context: &RequestContext<RoleServer>, sampling: bool) -> bool {
+    context.peer.peer_info().is_some_and(|info| {
+        if sampling {
+            info.capabilities.sampling.is_some()
+        } else {
+            info.capabilities.elicitation.is_some()
+        }
+    })
+}
+
 async fn elicit(
     context: &RequestContext<RoleServer>,
     message: &str,
     schema: Value,
 ) -> Result<String, String> {
+    // A server may only ask what the client declared it can answer.
+    if !client_can(context, false) {
+        return Err("the client did not declare the elicitation capability".to_string());
+    }
     let schema: ElicitationSchema =
         serde_json::from_value(schema).map_err(|err| format!("bad fixture schema: {err}"))?;
     let params = ElicitRequestParams::FormElicitationParams {
@@ -218,6 +233,11 @@ impl MusicServer {
         Parameters(args): Parameters<SamplingArgs>,
         context: RequestContext<RoleServer>,
     ) -> CallToolResult {
+        if !client_can(&context, true) {
+            return CallToolResult::error(vec![ContentBlock::text(
+                "the client did not declare the sampling capability, so it cannot be asked",
+            )]);
+        }
         let request =
             CreateMessageRequestParams::new(vec![SamplingMessage::user_text(args.prompt)], 100);
         match context.peer.create_message(request).await {
