@@ -65,7 +65,11 @@ pub fn read_bytes(
         .enumerate()
         .map(|(index, voice)| translate::build_part(voice, index))
         .collect();
-    Ok(Score { metadata, parts })
+    Ok(Score {
+        metadata,
+        parts,
+        spelling_inferred: false,
+    })
 }
 
 /// The tunes of an ABC file in file order, with the one read by default marked.

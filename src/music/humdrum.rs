@@ -62,7 +62,11 @@ pub fn read_bytes(bytes: &[u8], limits: &ReadLimits) -> Result<Score, ReadError>
     if section.is_some() {
         metadata.number = section.map(|n| n.to_string());
     }
-    Ok(Score { metadata, parts })
+    Ok(Score {
+        metadata,
+        parts,
+        spelling_inferred: false,
+    })
 }
 
 fn check_lines(text: &str, limits: &ReadLimits) -> Result<(), ReadError> {

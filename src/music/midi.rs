@@ -117,6 +117,7 @@ fn read_score(
     Ok(Score {
         metadata: Metadata::default(),
         parts,
+        spelling_inferred: true,
     })
 }
 

@@ -128,7 +128,7 @@ pub fn transpose_by(score: &Score, shift: &Shift) -> Score {
     let mut transposed = score.clone();
     for part in &mut transposed.parts {
         for measure in &mut part.measures {
-            transpose_measure(measure, shift);
+            transpose_measure(measure, shift, score.spelling_inferred);
         }
     }
     transposed
@@ -185,7 +185,18 @@ pub fn first_pitches(part: &Part, count: usize) -> Vec<String> {
         .collect()
 }
 
-fn transpose_measure(measure: &mut Measure, shift: &Shift) {
+/// Moves everything in one measure. music21 names a moved pitch whose spelling was inferred
+/// from pitch space (read from MIDI) from pitch space again: D#5 read from MIDI moves up a
+/// major second to F5, where a written D#5 moves to E#5. Key signatures move as written.
+fn transpose_measure(measure: &mut Measure, shift: &Shift, spelling_inferred: bool) {
+    let move_pitch = |pitch: &Pitch| {
+        let moved = shift.pitch(pitch);
+        if spelling_inferred {
+            spelled_from_midi(moved.midi())
+        } else {
+            moved
+        }
+    };
     for placed in &mut measure.key_signatures {
         let signature: &mut KeySignature = &mut placed.value;
         signature.fifths = shift.key_fifths(signature.fifths);
@@ -195,10 +206,10 @@ fn transpose_measure(measure: &mut Measure, shift: &Shift) {
     }
     for event in measure.voices.iter_mut().flat_map(|v| v.events.iter_mut()) {
         match &mut event.kind {
-            EventKind::Note(pitch) => *pitch = shift.pitch(pitch),
+            EventKind::Note(pitch) => *pitch = move_pitch(pitch),
             EventKind::Chord(tones) => {
                 for tone in tones.iter_mut().filter(|t| !t.unpitched) {
-                    tone.pitch = shift.pitch(&tone.pitch);
+                    tone.pitch = move_pitch(&tone.pitch);
                 }
             }
             EventKind::Rest(_) | EventKind::Unpitched(_) => {}
@@ -297,6 +308,20 @@ mod tests {
             ["D5", "C4", "E4", "G4"]
         );
         assert_eq!(first_pitches(&original.parts[0], 2), ["D5", "C4"]);
+    }
+
+    #[test]
+    fn pitches_read_from_midi_are_named_from_pitch_space_after_moving() {
+        let notes = note("C", 1, 5, "") + &note("G", 1, 4, "");
+        let mut inferred = score(0, &notes);
+        inferred.spelling_inferred = true;
+        let up = Shift::parse("M2").unwrap();
+        let moved = transpose_by(&inferred, &up);
+        assert_eq!(first_pitches(&moved.parts[0], 2), ["E-5", "B-4"]);
+        assert!(moved.spelling_inferred);
+
+        let written = transpose_by(&score(0, &notes), &up);
+        assert_eq!(first_pitches(&written.parts[0], 2), ["D#5", "A#4"]);
     }
 
     #[test]

@@ -119,6 +119,7 @@ fn analyse(
             .iter()
             .map(|&i| score.parts[i as usize].clone())
             .collect(),
+        spelling_inferred: score.spelling_inferred,
     };
     let report = match voice_leading(&selection) {
         VoiceLeading::Report(report) => report,

@@ -17,6 +17,11 @@ pub struct Score {
     pub metadata: Metadata,
     /// Parts in score order; index 0 is the top staff.
     pub parts: Vec<Part>,
+    /// The pitches were named from bare key numbers (a MIDI file), as music21's
+    /// `spellingIsInferred`: a transposition then names its results the same way instead of
+    /// moving letters.
+    #[serde(default)]
+    pub spelling_inferred: bool,
 }
 
 /// Text metadata, as music21's `score.metadata` reports it.

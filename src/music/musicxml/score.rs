@@ -42,7 +42,11 @@ pub(super) fn read_document(
     if parts.iter().all(|part| part.measures.is_empty()) {
         return Err(ReadError::EmptyScore);
     }
-    Ok(Score { metadata, parts })
+    Ok(Score {
+        metadata,
+        parts,
+        spelling_inferred: false,
+    })
 }
 
 /// Work title and number, movement title and number, and the first composer. As in
