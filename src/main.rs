@@ -11,6 +11,7 @@
 //! integration tests can cancel a long call and kill a server mid-call. It uses the runtime's
 //! fault injector and is meant for tests only.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use music_mcp::config::{Config, ConfigFlags, LogFormat, Transport};
-use music_mcp::music::read::{ReadLimits, read_path};
+use music_mcp::music::read::{ReadLimits, Score, read_bytes, read_path};
 use music_mcp::music::record::analysis_record;
 use music_mcp::server::http::{self, HttpOptions};
 use music_mcp::server::{MusicServer, ServerOptions};
@@ -51,7 +52,8 @@ enum Command {
     },
     /// Print one JSON analysis record for a score file (music21 oracle field names).
     Analyze {
-        /// The score file (.xml, .musicxml, .mxl).
+        /// The score file (MusicXML, MXL, MIDI, ABC or Humdrum **kern), or a corpus name such
+        /// as `builtin/twinkle` or, with MUSIC_MCP_CORPUS set, `bach/bwv1.6`.
         file: PathBuf,
         /// Print JSON (the only output format for now).
         #[arg(long)]
@@ -60,7 +62,7 @@ enum Command {
     /// Convert a score file to another format: MusicXML, compressed MusicXML, MIDI, ABC or a
     /// text listing (the formats of `export_score`).
     Convert {
-        /// The score file to read (MusicXML, MXL, MIDI, ABC or Humdrum **kern).
+        /// The score file to read (MusicXML, MXL, MIDI, ABC or Humdrum **kern), or a corpus name.
         input: PathBuf,
         /// The file to write; its extension chooses the format unless --format is given.
         output: PathBuf,
@@ -350,12 +352,39 @@ fn arm_test_delays(runtime: &Runtime, specs: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads a score file; a path that is not a file is tried as a corpus name (`bach/bwv1.6`,
+/// `builtin/twinkle`) against the built-in corpus and `MUSIC_MCP_CORPUS`, as `import_score`
+/// does with `source_type=corpus`.
+fn read_input(input: &Path) -> Result<Score, String> {
+    let limits = ReadLimits::default();
+    match read_path(input, &limits) {
+        Ok(score) => return Ok(score),
+        Err(err) if input.exists() => return Err(err.to_string()),
+        Err(_) => {}
+    }
+    let name = input.to_string_lossy();
+    match music_mcp::corpus::resolve(&name) {
+        Ok(entry) => read_bytes(&entry.bytes, Some(&entry.file_name), &limits)
+            .map_err(|err| format!("corpus score {}: {err}", entry.name)),
+        Err(corpus_error) => Err(format!(
+            "no such file, and not a corpus name either: {corpus_error}"
+        )),
+    }
+}
+
 fn analyze(file: &Path) -> ExitCode {
-    match read_path(file, &ReadLimits::default()) {
+    match read_input(file) {
         Ok(score) => {
+            // A reader that stops early (`| head`) closes the pipe: not an error worth a panic.
             let record = analysis_record(&score);
-            println!("{record}");
-            ExitCode::SUCCESS
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{record}") {
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the record: {err}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Err(err) => {
             eprintln!("error: {}: {err}", file.display());
@@ -375,7 +404,7 @@ fn convert(input: &Path, output: &Path, format: Option<&str>) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let score = match read_path(input, &ReadLimits::default()) {
+    let score = match read_input(input) {
         Ok(score) => score,
         Err(err) => {
             eprintln!("error: {}: {err}", input.display());

@@ -305,11 +305,16 @@ impl MusicServer {
     /// or text (one line per note, chord or rest). Text formats come back as text, mxl and
     /// midi as an embedded base64 resource, with a summary; with path, the file is also
     /// written inside the server's export folder (relative paths only).
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = true,
-        idempotent_hint = true
-    ))]
+    #[tool(
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<
+            crate::tools::export_score::ExportSummary,
+        >()
+    )]
     async fn export_score(
         &self,
         Parameters(args): Parameters<ExportScoreArgs>,

@@ -31,7 +31,9 @@ use super::read::{Limit, ReadError, ReadLimits};
 
 pub use quantise::DEFAULT_DIVISORS;
 pub use spelling::pitch_from_midi;
-pub use writer::{TICKS_PER_QUARTER, pickup_padding, write_midi};
+pub use writer::{
+    NoteOutsideMidi, TICKS_PER_QUARTER, first_note_outside_midi, pickup_padding, write_midi,
+};
 
 /// How a MIDI file is read.
 #[derive(Debug, Clone, PartialEq, Eq)]

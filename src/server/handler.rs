@@ -109,7 +109,7 @@ impl ServerHandler for MusicServer {
             return Ok(ReadResourceResult::new(vec![contents]).into());
         }
         let contents = resources::read(self, &request.uri, &context.ct).await?;
-        Ok(ReadResourceResult::new(vec![contents]).into())
+        Ok(ReadResourceResult::new(contents).into())
     }
 
     async fn subscribe(

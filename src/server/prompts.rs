@@ -23,7 +23,7 @@ const PROMPTS: &[PromptSpec] = &[
         arguments: &[
             (
                 "corpus_name",
-                "A corpus name such as bach/bwv66.6 (the default)",
+                "A corpus name such as bach/bwv1.6 (default: builtin/old-hundredth, a four-part hymn that is always there)",
                 false,
             ),
             (
@@ -130,7 +130,7 @@ impl Arguments<'_> {
 fn chorale_harmony(args: &Arguments) -> String {
     let corpus = args
         .get("corpus_name")
-        .unwrap_or_else(|| "bach/bwv66.6".to_string());
+        .unwrap_or_else(|| "builtin/old-hundredth".to_string());
     let default_id = corpus.rsplit('/').next().unwrap_or(&corpus).to_string();
     let id = args.get("score_id").unwrap_or(default_id);
     format!(
@@ -206,13 +206,13 @@ mod tests {
     }
 
     #[test]
-    fn chorale_prompt_defaults_to_bwv66_6_and_names_the_tools() {
+    fn chorale_prompt_defaults_to_the_built_in_hymn_and_names_the_tools() {
         let result = get("analyse_chorale_harmony", None).expect("no required arguments");
 
         let text = text_of(&result);
 
-        assert!(text.contains("bach/bwv66.6"));
-        assert!(text.contains("\\\"bwv66.6\\\""), "{text}");
+        assert!(text.contains("builtin/old-hundredth"));
+        assert!(text.contains("\\\"old-hundredth\\\""), "{text}");
         assert!(text.contains("harmony_analysis"));
     }
 

@@ -1,5 +1,6 @@
-//! MCP resources: each stored score as `score://{score_id}` (a JSON summary with music21-named
-//! facts) and the live supervision tree as `music-mcp://supervision`.
+//! MCP resources: each stored score as `score://{score_id}` (two contents: a JSON summary with
+//! music21-named facts, then the score as MusicXML) and the live supervision tree as
+//! `music-mcp://supervision`.
 //!
 //! Reads go through the runtime like tool calls (`list_scores`, `score_info`), so they are
 //! served by supervised actors and never touch the store from the handler.
@@ -9,6 +10,7 @@ use rmcp::model::{Resource, ResourceContents, ResourceTemplate};
 use tokio_util::sync::CancellationToken;
 
 use super::MusicServer;
+use crate::tools::export_score::{ExportContent, ExportScore, ExportScoreArgs};
 use crate::tools::health_check::SupervisorReport;
 use crate::tools::list_scores::{ListScores, ListScoresArgs};
 use crate::tools::score_info::{ScoreInfoArgs, ScoreInfoTool};
@@ -24,6 +26,9 @@ pub const SCORE_SCHEME: &str = "score://";
 pub const SCORE_TEMPLATE: &str = "score://{score_id}";
 
 const JSON: &str = "application/json";
+
+/// MusicXML's registered media type (uncompressed).
+const MUSICXML: &str = "application/vnd.recordare.musicxml+xml";
 
 /// Every resource: the supervision tree, then one per stored score.
 pub(super) async fn list(
@@ -76,8 +81,8 @@ pub(super) fn templates() -> Vec<ResourceTemplate> {
         ResourceTemplate::new(SCORE_TEMPLATE, "score")
             .with_title("Stored score")
             .with_description(
-                "A stored score's summary and music21-named facts (parts, measures, key and time \
-                 signatures, durations), as JSON",
+                "A stored score: its summary and music21-named facts (parts, measures, key and \
+                 time signatures, durations) as JSON, then the score itself as MusicXML",
             )
             .with_mime_type(JSON),
     ]
@@ -88,24 +93,41 @@ pub(super) async fn read(
     server: &MusicServer,
     uri: &str,
     ct: &CancellationToken,
-) -> Result<ResourceContents, McpError> {
+) -> Result<Vec<ResourceContents>, McpError> {
     if uri == SUPERVISION_URI {
         let tree = server.runtime.tree().await.map_err(unavailable)?;
         let report = SupervisorReport::from(&tree);
-        return Ok(json_contents(uri, &report));
+        return Ok(vec![json_contents(uri, &report)]);
     }
     if let Some(score_id) = uri.strip_prefix(SCORE_SCHEME) {
-        // TODO(#6): also serve the score as MusicXML once crate::music has a MusicXML writer;
-        // meanwhile every score resource is the JSON summary.
-        let args = ScoreInfoArgs {
-            score_id: score_id.to_string(),
-        };
         let info = server
             .runtime
-            .call::<ScoreInfoTool>(args, ct)
+            .call::<ScoreInfoTool>(
+                ScoreInfoArgs {
+                    score_id: score_id.to_string(),
+                },
+                ct,
+            )
             .await
             .map_err(|err| score_error(uri, err))?;
-        return Ok(json_contents(uri, &info));
+        let export = ExportScoreArgs {
+            score_id: score_id.to_string(),
+            format: "musicxml".to_string(),
+            path: None,
+        };
+        let exported = server
+            .runtime
+            .call::<ExportScore>(export, ct)
+            .await
+            .map_err(|err| score_error(uri, err))?;
+        let musicxml = match exported.content {
+            ExportContent::Text(text) => text,
+            ExportContent::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        return Ok(vec![
+            json_contents(uri, &info),
+            ResourceContents::text(musicxml, uri).with_mime_type(MUSICXML),
+        ]);
     }
     Err(not_found(
         uri,

@@ -133,6 +133,12 @@ pub fn measure_range(
 ) -> Result<(i64, i64), ToolError> {
     let start = args.start_measure.unwrap_or(first);
     let end = args.end_measure.unwrap_or(last);
+    if let Some(negative) = [start, end].into_iter().find(|&n| n < 0) {
+        return Err(ToolError::invalid(format!(
+            "measure {negative} does not exist: measure numbers start at 0 (a pickup) or 1; \
+             this score has measures {first}-{last}"
+        )));
+    }
     if start > end {
         return Err(ToolError::invalid(format!(
             "start_measure {start} is after end_measure {end}; give a start at or before the end \
@@ -152,6 +158,20 @@ mod tests {
     use super::*;
     use crate::music::musicxml::read_bytes;
     use crate::music::read::ReadLimits;
+
+    #[test]
+    fn a_negative_measure_number_is_refused_not_clipped() {
+        let err = measure_range(&args(Some(-3), Some(4)), 0, 12).unwrap_err();
+        assert!(
+            err.message.contains("measure -3 does not exist"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            measure_range(&args(Some(0), Some(40)), 0, 12).unwrap(),
+            (0, 12)
+        );
+    }
 
     fn args(start: Option<i64>, end: Option<i64>) -> ChordAnalysisArgs {
         ChordAnalysisArgs {
@@ -199,8 +219,8 @@ mod tests {
     #[test]
     fn a_partly_overlapping_range_is_clipped_to_the_score() {
         assert_eq!(
-            measure_range(&args(Some(-5), Some(3)), 0, 21).unwrap(),
-            (0, 3)
+            measure_range(&args(Some(18), Some(30)), 0, 21).unwrap(),
+            (18, 21)
         );
         assert_eq!(measure_range(&args(None, None), 1, 8).unwrap(), (1, 8));
     }

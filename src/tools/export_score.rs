@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::actor::blocking;
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::music::abc_write::write_abc;
-use crate::music::midi::write_midi;
+use crate::music::midi::{first_note_outside_midi, write_midi};
 use crate::music::model::Score;
 use crate::music::musicxml_write::{write_musicxml, write_mxl};
 use crate::music::text_listing::text_listing;
@@ -175,7 +175,7 @@ impl Tool for ExportScore {
             let content = export(&score, format)?;
             let path = match relative {
                 Some(relative) => {
-                    let relative = with_extension(relative, format);
+                    let relative = with_extension(relative, format)?;
                     write_export(&services.export_dir, &relative, content.as_bytes())?;
                     Some(relative.to_string_lossy().into_owned())
                 }
@@ -208,7 +208,15 @@ pub fn export(score: &Score, format: ExportFormat) -> Result<ExportContent, Tool
         ExportFormat::Mxl => ExportContent::Binary(
             write_mxl(score).map_err(|err| ToolError::internal(err.to_string()))?,
         ),
-        ExportFormat::Midi => ExportContent::Binary(write_midi(score)),
+        ExportFormat::Midi => {
+            if let Some(note) = first_note_outside_midi(score) {
+                return Err(ToolError::invalid(format!(
+                    "cannot write MIDI: {note}; transpose the score into range first, or \
+                     export it as musicxml, which has no such limit"
+                )));
+            }
+            ExportContent::Binary(write_midi(score))
+        }
         ExportFormat::Abc => ExportContent::Text(write_abc(score)),
         ExportFormat::Text => ExportContent::Text(text_listing(score)),
     })
@@ -259,12 +267,30 @@ fn checked_relative_path(requested: &str) -> Result<PathBuf, ToolError> {
     Ok(clean)
 }
 
-/// Adds the format's extension to a name that has none.
-fn with_extension(path: PathBuf, format: ExportFormat) -> PathBuf {
-    if path.extension().is_some() {
-        path
-    } else {
-        path.with_extension(format.extension())
+/// Gives the file name the format's extension. A name ending in an extension of this format
+/// is kept; any other ending (`bwv1.6`, `song.v2`) gets the extension added, so exports of one
+/// score in several formats never overwrite each other; an extension of another format is
+/// refused rather than written with content that does not match it.
+fn with_extension(path: PathBuf, format: ExportFormat) -> Result<PathBuf, ToolError> {
+    let Some(extension) = path.extension().map(|e| e.to_string_lossy().into_owned()) else {
+        return Ok(path.with_extension(format.extension()));
+    };
+    match ExportFormat::from_name(&extension) {
+        Some(named) if named == format => Ok(path),
+        Some(named) => Err(ToolError::invalid(format!(
+            "the export path '{}' ends in .{extension}, a {} file, but the format asked for is \
+             {}; end the name in .{} or leave the extension out",
+            path.display(),
+            named.name(),
+            format.name(),
+            format.extension()
+        ))),
+        None => {
+            let mut name = path.into_os_string();
+            name.push(".");
+            name.push(format.extension());
+            Ok(PathBuf::from(name))
+        }
     }
 }
 
@@ -364,9 +390,41 @@ mod tests {
     }
 
     #[test]
+    fn a_dotted_score_id_gets_the_extension_of_each_format_so_exports_do_not_collide() {
+        let named = |format| with_extension(PathBuf::from("out/bwv1.6"), format).unwrap();
+        assert_eq!(named(ExportFormat::Midi), PathBuf::from("out/bwv1.6.mid"));
+        assert_eq!(named(ExportFormat::Text), PathBuf::from("out/bwv1.6.txt"));
+        let kept = with_extension(PathBuf::from("a.xml"), ExportFormat::MusicXml).unwrap();
+        assert_eq!(kept, PathBuf::from("a.xml"));
+        let clash = with_extension(PathBuf::from("a.mid"), ExportFormat::Abc).unwrap_err();
+        assert!(clash.message.contains("ends in .mid"), "{}", clash.message);
+    }
+
+    #[test]
+    fn midi_export_refuses_notes_outside_its_range_and_names_the_first() {
+        let mut high = score();
+        for part in &mut high.parts {
+            for measure in &mut part.measures {
+                for event in measure.voices.iter_mut().flat_map(|v| v.events.iter_mut()) {
+                    if let crate::music::model::EventKind::Note(pitch) = &mut event.kind {
+                        pitch.octave = 50;
+                    }
+                }
+            }
+        }
+        let err = export(&high, ExportFormat::Midi).unwrap_err();
+        assert!(
+            err.message.contains("outside MIDI's range"),
+            "{}",
+            err.message
+        );
+        assert!(export(&high, ExportFormat::MusicXml).is_ok());
+    }
+
+    #[test]
     fn files_are_written_inside_the_folder_with_the_format_extension() {
         let dir = tempfile::tempdir().unwrap();
-        let relative = with_extension(PathBuf::from("sub/song"), ExportFormat::Midi);
+        let relative = with_extension(PathBuf::from("sub/song"), ExportFormat::Midi).unwrap();
         let written = write_export(dir.path(), &relative, b"MThd").unwrap();
         assert!(written.ends_with("sub/song.mid"));
         assert_eq!(std::fs::read(written).unwrap(), b"MThd");

@@ -16,6 +16,7 @@ use super::import_score::{score_meta, store_score};
 use super::{Services, Tool, ToolError};
 use crate::music::histogram::weighted_pitch_class_histogram;
 use crate::music::key::{KeyMethod, key_from_histogram};
+use crate::music::midi::first_note_outside_midi;
 use crate::music::model::Score;
 use crate::music::transpose::{FIRST_PITCH_COUNT, Shift, first_pitches, transpose_by};
 use crate::store::ScoreMeta;
@@ -113,6 +114,7 @@ fn transpose_blocking(
     let original = services.load_score(source_id)?;
     let format = services.store.meta(source_id)?.format;
     let transposed = transpose_by(&original, &shift);
+    refuse_leaving_midi_range(&original, &transposed, &shift)?;
 
     let blob = serde_json::to_vec(&transposed)
         .map_err(|err| ToolError::internal(format!("cannot serialise the score: {err}")))?;
@@ -133,6 +135,25 @@ fn transpose_blocking(
         first_pitches_after: summary.after,
         deduplicated_retry,
     })
+}
+
+/// A transposition may not carry notes that MIDI could hold out of its range (C-1 to G9):
+/// music21 would name them (`E-46`), but no instrument, MIDI file or player could.
+fn refuse_leaving_midi_range(
+    original: &Score,
+    transposed: &Score,
+    shift: &Shift,
+) -> Result<(), ToolError> {
+    if first_note_outside_midi(original).is_some() {
+        return Ok(());
+    }
+    match first_note_outside_midi(transposed) {
+        None => Ok(()),
+        Some(note) => Err(ToolError::invalid(format!(
+            "transposing by {} would put {note}; choose a smaller interval",
+            shift.name()
+        ))),
+    }
 }
 
 /// Keys and first pitches before and after.
@@ -185,6 +206,29 @@ mod tests {
     fn the_new_id_defaults_to_the_source_id_with_a_suffix() {
         assert_eq!(new_score_id(&args(None)).unwrap(), "bwv66.6_transposed");
         assert_eq!(new_score_id(&args(Some("up"))).unwrap(), "up");
+    }
+
+    #[test]
+    fn a_transposition_that_leaves_the_midi_range_is_refused_and_names_the_note() {
+        let xml = "<score-partwise><part-list><score-part id=\"P1\"/></part-list>\
+                   <part id=\"P1\"><measure number=\"1\"><attributes><divisions>1</divisions>\
+                   </attributes><note><pitch><step>C</step><octave>4</octave></pitch>\
+                   <duration>4</duration></note></measure></part></score-partwise>";
+        let limits = crate::music::read::ReadLimits::default();
+        let original = crate::music::musicxml::read_bytes(xml.as_bytes(), None, &limits).unwrap();
+        let check = |interval: &str| {
+            let shift = Shift::parse(interval).unwrap();
+            refuse_leaving_midi_range(&original, &transpose_by(&original, &shift), &shift)
+        };
+        assert!(check("M2").is_ok());
+        assert!(check("67").is_ok(), "C4 + 67 semitones is G9, key 127");
+        let err = check("68").unwrap_err();
+        assert!(
+            err.message.contains("G#9 in part 0 measure 1"),
+            "{}",
+            err.message
+        );
+        assert!(check("-61").is_err());
     }
 
     #[test]

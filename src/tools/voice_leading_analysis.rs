@@ -198,10 +198,14 @@ fn choose_parts(score: &Score, args: &VoiceLeadingAnalysisArgs) -> Result<Vec<u3
         return Err(ToolError::new(
             kind,
             format!(
-                "score '{}' gives {} parts to compare; voice leading compares {MIN_PARTS} to \
+                "score '{}' gives {} to compare; voice leading compares {MIN_PARTS} to \
                  {MAX_PARTS} parts, so pass parts with {MIN_PARTS} to {MAX_PARTS} part indexes",
                 args.score_id,
-                chosen.len()
+                if chosen.len() == 1 {
+                    "only 1 part".to_string()
+                } else {
+                    format!("{} parts", chosen.len())
+                }
             ),
         ));
     }

@@ -168,6 +168,13 @@ async fn stored_scores_and_the_supervision_tree_are_resources() {
         .await
         .expect("read the score resource");
     let summary: Value = serde_json::from_str(text_of(&score.contents[0])).expect("JSON summary");
+    let musicxml = text_of(&score.contents[1]);
+    let reread = music_mcp::music::read::read_bytes(
+        musicxml.as_bytes(),
+        Some("score.musicxml"),
+        &music_mcp::music::read::ReadLimits::default(),
+    )
+    .expect("the MusicXML content reads back");
     let tree = client
         .read_resource(ReadResourceRequestParams::new("music-mcp://supervision"))
         .await
@@ -183,6 +190,11 @@ async fn stored_scores_and_the_supervision_tree_are_resources() {
     assert!(
         summary["measure_count"].as_u64().expect("measures") > 0,
         "{summary}"
+    );
+    assert_eq!(score.contents.len(), 2, "a JSON summary and the MusicXML");
+    assert_eq!(
+        reread.parts[0].measures.len() as u64,
+        summary["measure_count"].as_u64().unwrap()
     );
     assert!(text_of(&tree.contents[0]).contains("music-mcp.sup.tools"));
     assert!(missing.to_string().contains("nothing-here"), "{missing}");

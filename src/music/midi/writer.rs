@@ -10,7 +10,8 @@
 //!   as a grace note only by accident of note-off ordering.
 //! - A pickup is padded with silence to a full first measure ([`pickup_padding`]), so that the
 //!   barlines of the score and of the file read back agree; every onset moves by the padding.
-//! - Velocity is 90, as music21 writes; notes outside MIDI's 0-127 are skipped.
+//! - Velocity is 90, as music21 writes. MIDI has keys 0-127 only: callers check
+//!   [`first_note_outside_midi`] first and refuse such a score, as the writer skips those notes.
 //! - Unpitched notes are written (at their display position's key) only in a part of nothing
 //!   but unpitched notes, which goes on the percussion channel; elsewhere they are skipped.
 
@@ -209,6 +210,43 @@ fn note_event(tick: u64, order: u8, channel: u8, key: u8, on: bool) -> Timed<'st
             message,
         },
     }
+}
+
+/// A sounding note that MIDI cannot hold (its key would be below 0 or above 127).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteOutsideMidi {
+    /// The pitch, as music21 names it (`C50`).
+    pub pitch: String,
+    /// The part's index in the score (0 is the top staff).
+    pub part: usize,
+    /// music21's number of the measure holding it.
+    pub measure: i32,
+}
+
+impl std::fmt::Display for NoteOutsideMidi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} in part {} measure {} is outside MIDI's range C-1 to G9 (keys 0 to 127)",
+            self.pitch, self.part, self.measure
+        )
+    }
+}
+
+/// The first pitched note of `score` that MIDI cannot hold, in part then time order.
+pub fn first_note_outside_midi(score: &Score) -> Option<NoteOutsideMidi> {
+    score.parts.iter().enumerate().find_map(|(index, part)| {
+        part.events().find_map(|placed| {
+            sounding(&placed.event.kind, None, false)
+                .into_iter()
+                .find(|(pitch, _)| !(0..=127).contains(&pitch.midi()))
+                .map(|(pitch, _)| NoteOutsideMidi {
+                    pitch: pitch.name_with_octave(),
+                    part: index,
+                    measure: part.measures[placed.measure_index].number,
+                })
+        })
+    })
 }
 
 /// The part's sounding notes in ticks, a tied chain of one pitch written as one note.
