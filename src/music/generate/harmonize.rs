@@ -1,0 +1,1 @@
+//! Harmonising a melody.
