@@ -19,6 +19,9 @@ const ALTO: (i32, i32) = (55, 74);
 const TENOR: (i32, i32) = (48, 67);
 const BASS: (i32, i32) = (40, 60);
 
+/// The highest soprano note (G5), above which the alto may lie more than an octave below.
+const SOPRANO_HIGHEST: i32 = 79;
+
 /// The most voicings kept per chord and melody note.
 const MAX_VOICINGS: usize = 40;
 
@@ -118,7 +121,12 @@ fn collect(
             _ => current[voice - 1].midi() - pitch.midi(),
         };
         let is_bass = voice + 1 == options.len();
-        if pitch.midi() >= above || (!is_bass && upper_gap > 12) {
+        // A melody above the soprano's range (a trumpet's line) may stand further off.
+        let widest = match voice {
+            0 => 12 + (melody.first.midi() - SOPRANO_HIGHEST).max(0),
+            _ => 12,
+        };
+        if pitch.midi() >= above || (!is_bass && upper_gap > widest) {
             continue;
         }
         current.push(*pitch);
