@@ -17,7 +17,8 @@ use crate::music::model::{Pitch, Ql};
 pub enum Rule {
     /// Every measure's notes and rests add up to exactly one measure.
     MeasureFilled,
-    /// The rhythm is the species' own (whole notes, halves, quarters, syncopations, a mix).
+    /// The rhythm is the species' own (whole notes, halves, quarters, syncopations broken at
+    /// most twice, a mix).
     SpeciesRhythm,
     /// The first note makes a perfect consonance with the cantus (no fifth below).
     Opening,
@@ -720,6 +721,10 @@ fn is_ficta(scale: &super::Scale, pitch: &Pitch) -> bool {
     !phrygian && (below == 1 || (below == 3 && scale.is_minor_like()))
 }
 
+/// How often a fourth-species line may break its syncopations (Fux allows it where no
+/// suspension can follow, the measure then going as in the second species).
+pub const MAX_BROKEN_LIGATURES: usize = 2;
+
 /// `MeasureFilled` and `SpeciesRhythm`.
 fn filled_and_rhythm(exercise: &Exercise, found: &mut Vec<Violation>) {
     let measures = exercise.cantus.len();
@@ -736,6 +741,7 @@ fn filled_and_rhythm(exercise: &Exercise, found: &mut Vec<Violation>) {
             });
         }
     }
+    let mut broken_ligatures = 0;
     for (index, notes) in per_measure.iter().enumerate() {
         let filled: Ql = notes.iter().map(|n| n.duration).sum();
         let starts_ok = notes
@@ -755,6 +761,22 @@ fn filled_and_rhythm(exercise: &Exercise, found: &mut Vec<Violation>) {
             });
             continue;
         }
+        let broken_ligature = exercise.species == Species::Fourth
+            && index > 0
+            && index + 1 < measures
+            && notes.first().is_some_and(|n| !n.tied);
+        if broken_ligature {
+            broken_ligatures += 1;
+            if broken_ligatures > MAX_BROKEN_LIGATURES {
+                found.push(Violation {
+                    rule: Rule::SpeciesRhythm,
+                    measure: index + 1,
+                    detail: format!(
+                        "fourth species: the syncopation is broken more than {MAX_BROKEN_LIGATURES} times"
+                    ),
+                });
+            }
+        }
         if let Some(problem) = rhythm_problem(exercise, index, notes) {
             found.push(Violation {
                 rule: Rule::SpeciesRhythm,
@@ -771,7 +793,6 @@ fn rhythm_problem(exercise: &Exercise, index: usize, notes: &[&CpNote]) -> Optio
     let last = index + 1 == exercise.cantus.len();
     let durations: Vec<Ql> = notes.iter().map(|n| n.duration).collect();
     let rests: Vec<bool> = notes.iter().map(|n| n.pitch.is_none()).collect();
-    let tied_downbeat = notes.first().is_some_and(|n| n.tied);
     let part = |n: i64| bar / Ql::from_int(n);
     if last {
         let ok = durations == [bar] && !rests[0];
@@ -797,11 +818,6 @@ fn rhythm_problem(exercise: &Exercise, index: usize, notes: &[&CpNote]) -> Optio
         Species::Fourth => {
             if !expected(vec![part(2), part(2)]) {
                 Some("fourth species: two half notes per measure".into())
-            } else if index > 0 && !tied_downbeat {
-                Some(
-                    "fourth species: the downbeat is not tied over (the syncopation is broken)"
-                        .into(),
-                )
             } else if index == 0 && !rests[0] {
                 Some("fourth species: the line starts after a half rest".into())
             } else {

@@ -266,7 +266,10 @@ fn templates(exercise: &Exercise, measure: usize) -> Vec<Template> {
         Species::Second => vec![vec![(Free, half), (Free, half)]],
         Species::Third => vec![vec![(Free, quarter); 4]],
         Species::Fourth if measure == 0 => vec![vec![(Rest, half), (Free, half)]],
-        Species::Fourth => vec![vec![(Tied, half), (Free, half)]],
+        Species::Fourth => vec![
+            vec![(Tied, half), (Free, half)],
+            vec![(Free, half), (Free, half)],
+        ],
         Species::Fifth if measure == 0 => vec![
             vec![(Rest, half), (Free, half)],
             vec![(Free, half), (Free, half)],
@@ -419,7 +422,19 @@ fn preference(exercise: &Exercise, measure: usize, start: Ql, pitch: &Pitch) -> 
     } else {
         1.0
     };
-    melodic + vertical + spacing
+    // Reaching the highest note so far again spoils the single climax.
+    let highest = exercise
+        .counterpoint
+        .iter()
+        .filter_map(|n| n.pitch)
+        .map(|p| p.midi())
+        .max();
+    let climax = if highest == Some(pitch.midi()) {
+        2.0
+    } else {
+        0.0
+    };
+    melodic + vertical + spacing + climax
 }
 
 /// The line so far spans at most a tenth.
