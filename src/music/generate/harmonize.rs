@@ -248,7 +248,7 @@ fn beat_length(time: &TimeSignature) -> Ql {
     let beats: u32 = group.map_or(4, |g| g.beats.iter().sum());
     let beat_type = group.map_or(4, |g| g.beat_type);
     let unit = Ql::new(4, i64::from(beat_type.max(1)));
-    if beat_type == 8 && beats % 3 == 0 && beats > 3 {
+    if beat_type == 8 && beats.is_multiple_of(3) && beats > 3 {
         unit * Ql::from_int(3)
     } else {
         unit

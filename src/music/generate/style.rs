@@ -130,7 +130,11 @@ fn weighted_choice<T: Clone>(options: &BTreeMap<T, u32>, temperature: f64, rng: 
         }
         target -= weight;
     }
-    options.keys().last().cloned().expect("options are never empty")
+    options
+        .keys()
+        .last()
+        .cloned()
+        .expect("options are never empty")
 }
 
 /// What a style model learned.
@@ -171,7 +175,10 @@ pub fn style_features(pieces: &[Score]) -> StyleFeatures {
         let line = part_line(melody);
         notes += line.len();
         measures += melody.measures.len();
-        moves.extend(line.windows(2).map(|w| w[1].pitch.midi() - w[0].pitch.midi()));
+        moves.extend(
+            line.windows(2)
+                .map(|w| w[1].pitch.midi() - w[0].pitch.midi()),
+        );
         durations.extend(line.iter().map(|e| e.end - e.start));
         let midis = line.iter().map(|e| e.pitch.midi());
         if let (Some(low), Some(high)) = (midis.clone().min(), midis.max()) {
@@ -201,7 +208,11 @@ pub fn style_features(pieces: &[Score]) -> StyleFeatures {
         repeat_share: share(&|m| m == 0),
         ascending_share: share(&|m| m > 0),
         range_semitones: range,
-        notes_per_measure: if measures == 0 { 0.0 } else { round3(notes as f64 / measures as f64) },
+        notes_per_measure: if measures == 0 {
+            0.0
+        } else {
+            round3(notes as f64 / measures as f64)
+        },
         intervals: top_shares(moves.iter().map(|m| format!("{m:+}"))),
         durations: top_shares(durations.iter().map(|d| d.to_string())),
         chords: top_shares(chords.into_iter()),
@@ -215,9 +226,24 @@ pub fn learn(pieces: &[Score], order: usize) -> StyleModel {
         durations: Chain::new(order),
         chords: Chain::new(order),
         scale: melody_key(pieces)
-            .map(|k| Scale::new(k.tonic, if k.mode == KeyMode::Major { Mode::Major } else { Mode::Minor }))
-            .unwrap_or(Scale::new(Pitch::new(crate::music::model::Step::C, 0, 4), Mode::Major)),
-        time: pieces.iter().find_map(first_time).unwrap_or(TimeSignature::simple(4, 4)),
+            .map(|k| {
+                Scale::new(
+                    k.tonic,
+                    if k.mode == KeyMode::Major {
+                        Mode::Major
+                    } else {
+                        Mode::Minor
+                    },
+                )
+            })
+            .unwrap_or(Scale::new(
+                Pitch::new(crate::music::model::Step::C, 0, 4),
+                Mode::Major,
+            )),
+        time: pieces
+            .iter()
+            .find_map(first_time)
+            .unwrap_or(TimeSignature::simple(4, 4)),
         low: i32::MAX,
         high: i32::MIN,
     };
@@ -226,7 +252,10 @@ pub fn learn(pieces: &[Score], order: usize) -> StyleModel {
             continue;
         };
         let line = part_line(melody);
-        let moves: Vec<i32> = line.windows(2).map(|w| w[1].pitch.midi() - w[0].pitch.midi()).collect();
+        let moves: Vec<i32> = line
+            .windows(2)
+            .map(|w| w[1].pitch.midi() - w[0].pitch.midi())
+            .collect();
         model.intervals.learn(&moves);
         let lengths: Vec<Ql> = line.iter().map(|e| e.end - e.start).collect();
         model.durations.learn(&lengths);
@@ -251,7 +280,10 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
     let measures = request.measures.max(1);
     let chords = sample_chords(model, measures, temperature, &mut rng);
 
-    let tonic = nearest_pitch_class(model.scale.tonic.pitch_class(), (model.low + model.high) / 2);
+    let tonic = nearest_pitch_class(
+        model.scale.tonic.pitch_class(),
+        (model.low + model.high) / 2,
+    );
     let mut pitch = tonic;
     let mut moves: Vec<i32> = Vec::new();
     let mut lengths: Vec<Ql> = Vec::new();
@@ -259,7 +291,13 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
     for measure in 0..measures {
         let mut notes = Vec::new();
         if measure + 1 == measures {
-            notes.push(NoteSpec::note(spell(&model.scale, nearest_pitch_class(model.scale.tonic.pitch_class(), pitch)), bar));
+            notes.push(NoteSpec::note(
+                spell(
+                    &model.scale,
+                    nearest_pitch_class(model.scale.tonic.pitch_class(), pitch),
+                ),
+                bar,
+            ));
             melody.push(notes);
             break;
         }
@@ -273,19 +311,28 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
                 .or_else(|| longest_seen_within(model, left))
                 .unwrap_or(left);
             lengths.push(length);
-            let step = model.intervals.sample(&moves, temperature, &mut rng).unwrap_or(0);
+            let step = model
+                .intervals
+                .sample(&moves, temperature, &mut rng)
+                .unwrap_or(0);
             let mut next = pitch + step;
             if next < model.low || next > model.high {
                 next = pitch - step;
             }
-            if request.complexity <= 6 && model.scale.degree_of_pitch_class(next.rem_euclid(12) as u8).is_none() {
+            if request.complexity <= 6
+                && model
+                    .scale
+                    .degree_of_pitch_class(next.rem_euclid(12) as u8)
+                    .is_none()
+            {
                 next += if next < pitch { -1 } else { 1 };
             }
             // Downbeats sit on a chord tone when the piece has chords and complexity is low.
-            if filled.is_zero() && request.complexity <= 6 {
-                if let Some(chord) = chords.get(measure) {
-                    next = nearest_chord_tone(chord, next);
-                }
+            if filled.is_zero()
+                && request.complexity <= 6
+                && let Some(chord) = chords.get(measure)
+            {
+                next = nearest_chord_tone(chord, next);
             }
             moves.push(next - pitch);
             pitch = next;
@@ -296,15 +343,22 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
     }
 
     let key = model.scale.key_signature();
-    let key = crate::music::model::KeySignature { fifths: key.fifths, mode: None };
+    let key = crate::music::model::KeySignature {
+        fifths: key.fifths,
+        mode: None,
+    };
     let frames = regular_frames(measures, &model.time, &key);
-    let mut parts = vec![build_part("P-melody", "Melody", treble_clef(), &frames, melody)];
+    let mut parts = vec![build_part(
+        "P-melody",
+        "Melody",
+        treble_clef(),
+        &frames,
+        melody,
+    )];
     if !chords.is_empty() {
         let contents = chords
             .iter()
-            .map(|pitches| {
-                vec![NoteSpec::note(pitches[0], bar)]
-            })
+            .map(|pitches| vec![NoteSpec::note(pitches[0], bar)])
             .collect::<Vec<_>>();
         let mut part = build_part("P-chords", "Chords", bass_clef(), &frames, contents);
         for (measure, pitches) in part.measures.iter_mut().zip(&chords) {
@@ -312,7 +366,11 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
                 event.kind = EventKind::Chord(
                     pitches
                         .iter()
-                        .map(|&pitch| crate::music::model::ChordTone { pitch, tie: None, unpitched: false })
+                        .map(|&pitch| crate::music::model::ChordTone {
+                            pitch,
+                            tie: None,
+                            unpitched: false,
+                        })
                         .collect(),
                 );
             }
@@ -324,7 +382,12 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
 
 /// One chord per measure from the harmony chain, realised as close triads around C3; the last
 /// measure is the tonic chord.
-fn sample_chords(model: &StyleModel, measures: usize, temperature: f64, rng: &mut StdRng) -> Vec<Vec<Pitch>> {
+fn sample_chords(
+    model: &StyleModel,
+    measures: usize,
+    temperature: f64,
+    rng: &mut StdRng,
+) -> Vec<Vec<Pitch>> {
     if model.chords.is_empty() {
         return Vec::new();
     }
@@ -332,9 +395,16 @@ fn sample_chords(model: &StyleModel, measures: usize, temperature: f64, rng: &mu
     let mut chords = Vec::with_capacity(measures);
     for measure in 0..measures {
         let numeral = if measure + 1 == measures {
-            if model.scale.is_minor_like() { "i".to_string() } else { "I".to_string() }
+            if model.scale.is_minor_like() {
+                "i".to_string()
+            } else {
+                "I".to_string()
+            }
         } else {
-            model.chords.sample(&history, temperature, rng).unwrap_or_else(|| "I".into())
+            model
+                .chords
+                .sample(&history, temperature, rng)
+                .unwrap_or_else(|| "I".into())
         };
         chords.push(realise_numeral(&model.scale, &numeral));
         history.push(numeral);
@@ -347,18 +417,29 @@ fn sample_chords(model: &StyleModel, measures: usize, temperature: f64, rng: &mu
 fn realise_numeral(scale: &Scale, numeral: &str) -> Vec<Pitch> {
     let flat = numeral.starts_with('b');
     let sharp = numeral.starts_with('#');
-    let letters: String = numeral.trim_start_matches(['b', '#']).chars().take_while(|c| "IViv".contains(*c)).collect();
+    let letters: String = numeral
+        .trim_start_matches(['b', '#'])
+        .chars()
+        .take_while(|c| "IViv".contains(*c))
+        .collect();
     let degree = ["I", "II", "III", "IV", "V", "VI", "VII"]
         .iter()
         .position(|r| r.eq_ignore_ascii_case(&letters))
         .unwrap_or(0) as i32;
-    let major = letters.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    let major = letters
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase());
     let diminished = numeral.contains('o') || numeral.contains('ø');
     let augmented = numeral.contains('+');
     let mut root = scale.degree_pitch(degree - 7);
     let shift = i8::from(sharp) - i8::from(flat);
     root = Pitch::new(root.step, root.alter + shift, root.octave);
-    let third = if major { root.transposed(2, 4) } else { root.transposed(2, 3) };
+    let third = if major {
+        root.transposed(2, 4)
+    } else {
+        root.transposed(2, 3)
+    };
     let fifth = match (diminished, augmented) {
         (true, _) => root.transposed(4, 6),
         (_, true) => root.transposed(4, 8),
@@ -395,11 +476,17 @@ fn chord_sequence(piece: &Score) -> Vec<String> {
 fn melody_key(pieces: &[Score]) -> Option<Key> {
     let melodies = Score {
         metadata: Default::default(),
-        parts: pieces.iter().filter_map(|p| p.parts.first().cloned()).collect(),
+        parts: pieces
+            .iter()
+            .filter_map(|p| p.parts.first().cloned())
+            .collect(),
     };
-    key_from_histogram(&weighted_pitch_class_histogram(&melodies), KeyMethod::AardenEssen)
-        .ok()
-        .and_then(|k| Key::parse(&k.name))
+    key_from_histogram(
+        &weighted_pitch_class_histogram(&melodies),
+        KeyMethod::AardenEssen,
+    )
+    .ok()
+    .and_then(|k| Key::parse(&k.name))
 }
 
 fn first_time(piece: &Score) -> Option<TimeSignature> {
@@ -460,7 +547,10 @@ fn top_shares(values: impl Iterator<Item = String>) -> Vec<Share> {
     sorted
         .into_iter()
         .take(TOP)
-        .map(|(value, count)| Share { value, share: round3(count as f64 / total as f64) })
+        .map(|(value, count)| Share {
+            value,
+            share: round3(count as f64 / total as f64),
+        })
         .collect()
 }
 
@@ -493,7 +583,11 @@ mod tests {
     fn imitation_of_a_chorale_fills_its_measures_and_keeps_the_key_and_meter() {
         let hymn = builtin("old-hundredth");
         let model = learn(std::slice::from_ref(&hymn), 2);
-        let request = ImitateRequest { measures: 8, complexity: 4, seed: 9 };
+        let request = ImitateRequest {
+            measures: 8,
+            complexity: 4,
+            seed: 9,
+        };
         let made = imitate(&model, &request, "test");
         assert_eq!(made.parts.len(), 2, "chords learned from four parts");
         assert!(unfilled_measures(&made).is_empty());

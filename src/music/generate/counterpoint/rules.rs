@@ -314,11 +314,10 @@ impl<'a> Context<'a> {
             .zip(note.pitch);
         let after = note.pitch.zip(self.note().pitch);
         let step = |pair: Option<(Pitch, Pitch)>| {
-            pair.map(|(a, b)| {
+            pair.and_then(|(a, b)| {
                 let letters_moved = letters(&b) - letters(&a);
                 (letters_moved.abs() == 1).then_some(letters_moved.signum())
             })
-            .flatten()
         };
         let neighbours_allowed = !matches!(self.exercise.species, Species::Second);
         let treated = match (step(before), step(after)) {
@@ -624,11 +623,10 @@ impl<'a> Context<'a> {
         let Some(vertical) = self.vertical(self.index) else {
             return;
         };
-        let ok = match (vertical.perfect_class(), self.exercise.position) {
-            (Some(0), _) => true,
-            (Some(4), Position::Above) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (vertical.perfect_class(), self.exercise.position),
+            (Some(0), _) | (Some(4), Position::Above)
+        );
         if !ok || self.measure > 0 {
             found.push(self.violation(
                 Rule::Opening,

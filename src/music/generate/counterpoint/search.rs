@@ -125,7 +125,10 @@ impl Search {
             return rules::check_whole(&self.exercise).is_empty();
         }
         let mut templates = templates(&self.exercise, measure);
-        shuffle_weighted(&mut templates, &mut self.rng);
+        // A fourth-species ligature is broken only when no suspension can follow.
+        if self.exercise.species != Species::Fourth {
+            shuffle_weighted(&mut templates, &mut self.rng);
+        }
         for template in templates {
             if self.fill(measure, &template, 0) {
                 return true;
