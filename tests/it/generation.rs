@@ -209,3 +209,256 @@ fn counterpoint_against_twenty_cantus_firmi_passes_every_rule_in_every_species_a
     eprintln!("{unsolved:#?}");
     assert!(total >= 190, "only {total}/200 lines pass: {unsolved:#?}");
 }
+
+/// An in-process server on a fresh store, with the shared corpus when there is one.
+async fn client_with_corpus(
+    prefix: &str,
+    corpus: Option<PathBuf>,
+) -> (
+    rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    tempfile::TempDir,
+) {
+    use music_mcp::server::MusicServer;
+    use music_mcp::tools::{Runtime, RuntimeConfig};
+    use rmcp::ServiceExt;
+
+    let data = tempfile::tempdir().unwrap();
+    let mut config = RuntimeConfig::new(data.path());
+    config.name_prefix = prefix.to_string();
+    config.corpus_folders = corpus.into_iter().collect();
+    let runtime = std::sync::Arc::new(Runtime::start(config).await.unwrap());
+    let (server_io, client_io) = tokio::io::duplex(1 << 22);
+    let server = MusicServer::new(runtime);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    (().serve(client_io).await.unwrap(), data)
+}
+
+/// Fux's dorian cantus firmus as ABC, one whole note per measure.
+const CANTUS_ABC: &str = "X:1\nT:Cantus firmus\nM:4/4\nL:1/1\nK:C\nD|F|E|D|G|F|A|G|F|E|D|]\n";
+
+/// The MusicXML text `export_score` answers with for a stored score.
+async fn musicxml_of(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    id: &str,
+) -> String {
+    let mut params = rmcp::model::CallToolRequestParams::new("export_score");
+    if let serde_json::Value::Object(map) = json!({"score_id": id, "format": "musicxml"}) {
+        params = params.with_arguments(map);
+    }
+    let result = client.call_tool(params).await.unwrap();
+    let xml: Vec<String> = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .filter(|text| text.contains("<score-partwise"))
+        .collect();
+    assert_eq!(xml.len(), 1, "one MusicXML text block for {id}");
+    xml.into_iter().next().unwrap()
+}
+
+use serde_json::json;
+
+use crate::common::call;
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_music_and_an_unseeded_call_returns_its_seed() {
+    let (client, _data) = client_with_corpus("it-generation-seed", None).await;
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "hymn", "source": "old-hundredth", "source_type": "corpus"}),
+    )
+    .await
+    .unwrap();
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "cf", "source": CANTUS_ABC, "source_type": "text"}),
+    )
+    .await
+    .unwrap();
+
+    // Harmonisation: seeded twice, then unseeded and repeated with the seed it reports.
+    let first = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "hymn", "seed": 7, "new_score_id": "h1"}),
+    )
+    .await
+    .unwrap();
+    let second = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "hymn", "seed": 7, "new_score_id": "h2"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first["chords"], second["chords"]);
+    assert_eq!(
+        musicxml_of(&client, "h1").await,
+        musicxml_of(&client, "h2").await
+    );
+    let unseeded = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "hymn", "style": "jazz", "new_score_id": "h3"}),
+    )
+    .await
+    .unwrap();
+    let seed = unseeded["seed"]
+        .as_u64()
+        .expect("the seed used is returned");
+    let again = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "hymn", "style": "jazz", "seed": seed, "new_score_id": "h4"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unseeded["chords"], again["chords"]);
+    assert_eq!(first["voice_leading"]["totals"]["parallel_fifth"], 0);
+    assert_eq!(first["voice_leading"]["totals"]["parallel_octave"], 0);
+
+    // Counterpoint and imitation, seeded twice.
+    let args = json!({"score_id": "cf", "species": 5, "voice_position": "below", "seed": 11});
+    let mut one = args.clone();
+    one["new_score_id"] = json!("c1");
+    let mut two = args;
+    two["new_score_id"] = json!("c2");
+    let c1 = call(&client, "generate_counterpoint", one).await.unwrap();
+    let c2 = call(&client, "generate_counterpoint", two).await.unwrap();
+    assert_eq!(c1["line"], c2["line"]);
+    assert_eq!(
+        musicxml_of(&client, "c1").await,
+        musicxml_of(&client, "c2").await
+    );
+    let i1 = call(
+        &client,
+        "imitate_style",
+        json!({"score_id": "hymn", "seed": 3, "new_score_id": "i1"}),
+    )
+    .await
+    .unwrap();
+    let i2 = call(
+        &client,
+        "imitate_style",
+        json!({"score_id": "hymn", "seed": 3, "new_score_id": "i2"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(i1["generated"], i2["generated"]);
+    assert_eq!(
+        musicxml_of(&client, "i1").await,
+        musicxml_of(&client, "i2").await
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_generated_counterpoint_passes_check_counterpoint_and_a_spoiled_one_does_not() {
+    let (client, _data) = client_with_corpus("it-generation-check", None).await;
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "cf", "source": CANTUS_ABC, "source_type": "text"}),
+    )
+    .await
+    .unwrap();
+    for species in 1..=5 {
+        let id = format!("cp{species}");
+        let made = call(
+            &client,
+            "generate_counterpoint",
+            json!({"score_id": "cf", "species": species, "seed": 2, "new_score_id": id}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(made["solved"], true, "{made}");
+        assert_eq!(made["mode"], "D dorian");
+        let checked = call(
+            &client,
+            "check_counterpoint",
+            json!({"score_id": id, "species": species}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(checked["passed"], true, "species {species}: {checked}");
+        assert_eq!(checked["voice_position"], "above");
+    }
+
+    // The cantus against itself an octave up is parallel octaves throughout.
+    let octaves = "X:1\nT:Octaves\nM:4/4\nL:1/1\nK:C\nV:1\nd|f|e|d|g|f|a|g|f|e|d|]\nV:2\nD|F|E|D|G|F|A|G|F|E|D|]\n";
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "octaves", "source": octaves, "source_type": "text"}),
+    )
+    .await
+    .unwrap();
+    let checked = call(
+        &client,
+        "check_counterpoint",
+        json!({"score_id": "octaves", "species": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(checked["passed"], false);
+    let parallel = checked["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "parallel_perfect")
+        .unwrap();
+    assert_eq!(parallel["passed"], false);
+    assert!(parallel["violations"].as_u64().unwrap() >= 9, "{parallel}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn imitating_bach_learns_from_the_corpus_chorales_and_reports_both_styles() {
+    let Some(corpus) = shared_corpus("imitating_bach_learns_from_the_corpus_chorales...") else {
+        return;
+    };
+    let (client, _data) = client_with_corpus("it-generation-bach", Some(corpus)).await;
+    let made = call(
+        &client,
+        "imitate_style",
+        json!({"composer": "bach", "max_pieces": 6, "length": 12, "order": 3, "seed": 5}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(made["learned"]["pieces"], 6);
+    assert_eq!(made["learned_from"].as_array().unwrap().len(), 6);
+    assert!(
+        made["learned_from"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("bach/")
+    );
+    assert_eq!(made["generated"]["pieces"], 1);
+    assert!(
+        !made["learned"]["chords"].as_array().unwrap().is_empty(),
+        "chorales teach harmony"
+    );
+    assert_eq!(made["measure_count"], 12, "{made}");
+    let style = call(
+        &client,
+        "analyze_style",
+        json!({"score_id": "bach_imitation"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(style["features"], made["generated"]);
+    let unknown = call(&client, "imitate_style", json!({"composer": "nobody"}))
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.contains("no corpus pieces for composer 'nobody'"),
+        "{unknown}"
+    );
+    client.cancel().await.unwrap();
+}
