@@ -17,7 +17,6 @@ use super::build::{
     treble_clef,
 };
 use super::scale::Scale;
-use crate::music::line::part_line;
 use crate::music::model::{EventKind, Mode, Part, Pitch, Ql, Score, Tie, TimeSignature};
 
 /// The five species.
@@ -328,12 +327,4 @@ pub fn exercise_score(exercise: &Exercise, title: &str) -> Score {
 pub fn measure_index(offset: Ql, bar: Ql) -> usize {
     let ratio = offset / bar;
     (ratio.numer().div_euclid(ratio.denom())).max(0) as usize
-}
-
-/// The part's melodic line as plain pitches, for callers that need only the notes.
-pub fn pitches_of(part: &Part) -> Vec<Pitch> {
-    part_line(part)
-        .into_iter()
-        .map(|event| event.pitch)
-        .collect()
 }

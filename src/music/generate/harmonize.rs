@@ -161,14 +161,7 @@ pub fn harmonize(
         tonic: scale.tonic.pitch_class(),
     };
     let (path, cost) = context.search(&slots, request.seed);
-    let score = write_score(
-        melody,
-        &slots,
-        &path,
-        &chords,
-        request.voices,
-        &score.metadata.title,
-    );
+    let score = write_score(melody, &slots, &path, request.voices, &score.metadata.title);
     let chosen = describe(&slots, &path, &chords, &scale, melody);
     Ok(Harmonization {
         score,
@@ -650,11 +643,9 @@ fn write_score(
     melody: &Part,
     slots: &[Slot],
     path: &Path,
-    chords: &[ChordTemplate],
     voices: usize,
     title: &Option<String>,
 ) -> Score {
-    let _ = chords;
     let frames = frames_of(melody);
     let names: &[(&str, &str)] = match voices {
         2 => &[("P-bass", "Bass")],
