@@ -124,6 +124,7 @@ struct Slot {
     /// Melody notes in the slot: pitch class, length, struck at the slot's start.
     notes: Vec<(u8, f64, bool)>,
     cadence: bool,
+    first: bool,
     last: bool,
     strong: bool,
 }
@@ -294,6 +295,9 @@ fn slots(melody: &Part, line: &[LineEvent], style: HarmonyStyle) -> Vec<Slot> {
             start = end;
         }
     }
+    if let Some(first) = slots.iter_mut().find(|s| s.melody.is_some()) {
+        first.first = true;
+    }
     if let Some(last) = slots.iter_mut().rev().find(|s| s.melody.is_some()) {
         last.last = true;
         last.cadence = true;
@@ -333,6 +337,7 @@ fn slot(measure_index: usize, start: Ql, end: Ql, line: &[LineEvent], fermatas: 
         melody,
         notes,
         cadence: fermatas.iter().any(|&f| f >= start && f < end),
+        first: false,
         last: false,
         strong: false,
     }
@@ -524,6 +529,10 @@ impl Context<'_> {
             cost += weight * length;
         }
         let tonic_chord = chord.degree == 0 && chord.leads_to.is_none();
+        // A piece opens on its tonic chord when the melody allows.
+        if slot.first && !tonic_chord {
+            cost += 2.5;
+        }
         if slot.last {
             cost += if tonic_chord {
                 0.0
