@@ -128,13 +128,14 @@ if inspector --method tools/list --strict "${STDIO[@]}" >"$WORK/tools-stdio.json
   ok "tools/list --strict over stdio"
 else fail "tools/list --strict over stdio exited $?: $(grep -v '^Warning\|^  ' "$WORK/strict-stdio.err" | tail -3)"; fi
 
-# name | arguments | expectation: ok (exit 0), error (exit 5, isError:true), stub (either,
-# and an error must say "not available yet").
+# name | arguments | expectation: ok (exit 0) or error (exit 5, isError:true).
+CANTUS=$'X:1\nT:Cantus firmus\nM:4/4\nL:1/1\nK:C\nD|F|E|D|G|F|A|G|F|E|D|]\n'
 ABC=$'X:1\nT:One\nM:4/4\nL:1/4\nK:C\nCDEF|GABc|\n\nX:2\nT:Two\nM:3/4\nL:1/4\nK:G\nGAB|d3|\n'
 CALLS=$(cat <<EOF
 import_score	{"score_id":"c1","source":"builtin/old-hundredth","source_type":"corpus"}	ok
 import_score	{"score_id":"m1","source":"builtin/twinkle","source_type":"corpus"}	ok
 import_score	{"score_id":"bad","source":"no-such/score","source_type":"corpus"}	error
+import_score	$("$NODE" -e 'console.log(JSON.stringify({score_id: "cf", source: process.argv[1], source_type: "text"}))' "$CANTUS")	ok
 list_scores	{}	ok
 score_info	{"score_id":"c1"}	ok
 score_info	{"score_id":"no-such-score"}	error
@@ -146,9 +147,13 @@ voice_leading_analysis	{"score_id":"c1"}	ok
 pattern_recognition	{"score_id":"m1"}	ok
 transpose_score	{"score_id":"c1","interval":"M2"}	ok
 export_score	{"score_id":"c1","format":"abc"}	ok
-generate_counterpoint	{"score_id":"m1"}	stub
-harmonize_melody	{"score_id":"m1"}	stub
-imitate_style	{"score_id":"m1"}	stub
+harmonize_melody	{"score_id":"m1","style":"chorale","voice_parts":4,"seed":1}	ok
+generate_counterpoint	{"score_id":"m1"}	error
+generate_counterpoint	{"score_id":"cf","species":2,"voice_position":"below","seed":1}	ok
+check_counterpoint	{"score_id":"cf_species2_below"}	ok
+check_counterpoint	{"score_id":"c1"}	error
+imitate_style	{"score_id":"c1","length":4,"seed":1}	ok
+analyze_style	{"score_id":"c1"}	ok
 list_tunes	$("$NODE" -e 'console.log(JSON.stringify({source: process.argv[1], source_type: "text"}))' "$ABC")	ok
 health_check	{}	ok
 delete_score	{"score_id":"c1_transposed"}	ok
@@ -168,9 +173,7 @@ run_calls() { # label target... ; reads CALLS (optionally filtered by $ONLY)
     rc=$?
     text=$(head -c 4000 "$out.json" | tr '\n' ' ' | grep -o '"text": *"[^"]*' | head -1 | cut -c1-160)
     case "$want:$rc" in
-      ok:0 | error:5 | stub:0) ok "$label $name $args -> exit $rc" ;;
-      stub:5) if grep -q 'not available yet' "$out.json"; then ok "$label $name (stub) -> exit 5"; else
-                fail "$label $name -> exit 5, not the stub message: $text"; fi ;;
+      ok:0 | error:5) ok "$label $name $args -> exit $rc" ;;
       *) fail "$label $name $args: expected $want, exit $rc: $(tr '\n' ' ' <"$out.err" | cut -c1-300) $text" ;;
     esac
   done <<<"$CALLS"

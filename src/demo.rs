@@ -91,6 +91,39 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         keys.push(key["name"].as_str().unwrap_or_default().to_string());
     }
 
+    // Generation: harmonise a melody and write a counterpoint, each checked by our analysis.
+    if let Some(id) = ids.iter().find(|id| id.as_str() == "twinkle") {
+        let made = call_tool(
+            &client,
+            "harmonize_melody",
+            json!({"score_id": id, "seed": 1}),
+        )
+        .await?;
+        let romans: Vec<&str> = made["chords"]
+            .as_array()
+            .map(|chords| {
+                chords
+                    .iter()
+                    .take(8)
+                    .filter_map(|c| c["roman"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let totals = &made["voice_leading"]["totals"];
+        println!(
+            "
+harmonize_melody {id} (chorale, seed 1): {} in {}, opening {} ...; parallel fifths {}, octaves {}",
+            count(
+                &json!(made["chords"].as_array().map_or(0, Vec::len)),
+                "chord"
+            ),
+            made["key"].as_str().unwrap_or("?"),
+            romans.join(" "),
+            totals["parallel_fifth"],
+            totals["parallel_octave"],
+        );
+    }
+
     // Supervision: kill the key-analysis actor while a call is in flight.
     println!("\nsupervision: killing the key_analysis actor while it serves a call");
     let before = restart_count(&client, KeyAnalysisTool::NAME).await?;

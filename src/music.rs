@@ -6,6 +6,7 @@ pub mod abc;
 pub mod abc_write;
 pub mod chord;
 pub mod chordify;
+pub mod generate;
 pub mod harmony;
 pub mod histogram;
 pub mod humdrum;

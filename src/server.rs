@@ -6,16 +6,14 @@
 //!
 //! The protocol beyond the tool methods lives in `server/`: `handler.rs` (capabilities,
 //! resources, prompts, completion, logging), `tool_call.rs` (the span, progress and events
-//! around every call), `pending.rs` (placeholders for tools not built yet), `http.rs` (the
-//! Streamable HTTP listener with health and metrics routes), `conformance.rs` (the MCP
-//! conformance suite's fixtures, served only when asked for).
+//! around every call), `http.rs` (the Streamable HTTP listener with health and metrics
+//! routes), `conformance.rs` (the MCP conformance suite's fixtures, served only when asked for).
 
 mod conformance;
 mod context;
 mod handler;
 pub mod http;
 pub mod in_flight;
-pub mod pending;
 mod prompts;
 pub mod resources;
 mod tool_call;
@@ -30,13 +28,23 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use tokio_util::sync::CancellationToken;
 
+use crate::tools::analyze_style::{AnalyzeStyle, AnalyzeStyleArgs, AnalyzeStyleResult};
+use crate::tools::check_counterpoint::{
+    CheckCounterpoint, CheckCounterpointArgs, CheckCounterpointResult,
+};
 use crate::tools::chord_analysis::{ChordAnalysisArgs, ChordAnalysisResult, ChordAnalysisTool};
 use crate::tools::delete_score::{DeleteScore, DeleteScoreArgs, DeleteScoreResult};
 use crate::tools::export_score::{ExportContent, ExportScore, ExportScoreArgs, ExportScoreResult};
+use crate::tools::generate_counterpoint::{
+    GenerateCounterpoint, GenerateCounterpointArgs, GenerateCounterpointResult,
+};
+use crate::tools::generated::Generation;
+use crate::tools::harmonize_melody::{HarmonizeMelody, HarmonizeMelodyArgs, HarmonizeMelodyResult};
 use crate::tools::harmony_analysis::{
     HarmonyAnalysisArgs, HarmonyAnalysisResult, HarmonyAnalysisTool,
 };
 use crate::tools::health_check::{HealthCheck, HealthCheckArgs, HealthReport};
+use crate::tools::imitate_style::{ImitateStyle, ImitateStyleArgs, ImitateStyleResult};
 use crate::tools::import_score::{ImportRequest, ImportScore, ImportScoreArgs, ImportScoreResult};
 use crate::tools::key_analysis::{KeyAnalysisArgs, KeyAnalysisResult, KeyAnalysisTool};
 use crate::tools::list_scores::{ListScores, ListScoresArgs, ListScoresResult};
@@ -71,8 +79,7 @@ impl MusicServer {
 
     /// A handler serving the tools of `runtime`, with `options`.
     pub fn with_options(runtime: Arc<Runtime>, options: ServerOptions) -> Self {
-        let mut tool_router = pending::placeholders_missing_from(&Self::tool_router());
-        tool_router.merge(Self::tool_router());
+        let mut tool_router = Self::tool_router();
         if options.conformance_fixtures {
             tool_router.merge(conformance::tools());
         }
@@ -201,8 +208,6 @@ impl MusicServer {
     /// across all parts), then root, bass, quality, common name, inversion, consonance and the
     /// Roman numeral in the analysed key. Lists every chord of the measure range (default: the
     /// whole score); page through long scores with start_measure and end_measure.
-    // Named apart from the placeholder method of the same tool in `pending.rs`; the router
-    // drops that placeholder because this tool's name is taken.
     #[tool(
         name = "chord_analysis",
         annotations(read_only_hint = true, idempotent_hint = true)
@@ -235,7 +240,6 @@ impl MusicServer {
     /// (2 to 6; choose parts for bigger scores), as music21's VoiceLeadingQuartet finds them:
     /// counts per pair, and findings with measure, offset and the four pitches. Voice overlap,
     /// spacing wider than an octave between upper voices, and SATB ranges are reported apart.
-    // Named apart from the placeholder method of the same tool in `pending.rs`.
     #[tool(
         name = "voice_leading_analysis",
         annotations(read_only_hint = true, idempotent_hint = true)
@@ -253,7 +257,6 @@ impl MusicServer {
     /// "harmonic" (repeated chord-root progressions), "both" (melodic and rhythmic, the
     /// default) or "all". Each occurrence has its measure numbers; lengths and caps are
     /// arguments.
-    // Named apart from the placeholder method of the same tool in `pending.rs`.
     #[tool(
         name = "pattern_recognition",
         annotations(read_only_hint = true, idempotent_hint = true)
@@ -269,7 +272,6 @@ impl MusicServer {
     /// Transpose a stored score by an interval ('M2', '-m3', 'P-4', 'A4', or semitones such as
     /// '3') with music21's spelling, key signatures included, and store the result under
     /// new_score_id (default '<score_id>_transposed').
-    // Named apart from the placeholder method of the same tool in `pending.rs`.
     #[tool(
         name = "transpose_score",
         annotations(
@@ -288,6 +290,93 @@ impl MusicServer {
             idempotency_key: new_idempotency_key(),
         };
         self.call::<TransposeScore>(request, ct).await
+    }
+
+    /// Harmonise the melody (the first part) of a stored score in voice_parts voices (2 to 4,
+    /// default 4), style 'chorale' (default), 'classical', 'jazz', 'pop' or 'modal', and store
+    /// the result under new_score_id (default '<score_id>_harmonized'). Returns every chord
+    /// (Roman numeral, symbol, function, cadence), the key or mode, the seed used and our own
+    /// voice-leading report on the result.
+    #[tool(
+        name = "harmonize_melody",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false
+        )
+    )]
+    async fn harmonize_stored_melody(
+        &self,
+        Parameters(args): Parameters<HarmonizeMelodyArgs>,
+        ct: CancellationToken,
+    ) -> Result<Json<HarmonizeMelodyResult>, String> {
+        self.call::<HarmonizeMelody>(Generation::new(args), ct)
+            .await
+    }
+
+    /// Write a species counterpoint (species 1 to 5, after Fux) above or below the cantus
+    /// firmus in a stored score's first part (one note per measure), in its mode or the one
+    /// given, and store the two parts under new_score_id. Returns the line, every rule with
+    /// its violations by measure, and whether a line breaking no rule was found.
+    #[tool(
+        name = "generate_counterpoint",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false
+        )
+    )]
+    async fn generate_species_counterpoint(
+        &self,
+        Parameters(args): Parameters<GenerateCounterpointArgs>,
+        ct: CancellationToken,
+    ) -> Result<Json<GenerateCounterpointResult>, String> {
+        self.call::<GenerateCounterpoint>(Generation::new(args), ct)
+            .await
+    }
+
+    /// Check a stored two-part score (a cantus firmus, one note per measure, and a
+    /// counterpoint) against every rule of species counterpoint, measure by measure: rhythm,
+    /// consonance and dissonance treatment, suspensions, parallel and direct perfect
+    /// intervals, melodic intervals and leaps, climax, range, opening and closing.
+    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
+    async fn check_counterpoint(
+        &self,
+        Parameters(args): Parameters<CheckCounterpointArgs>,
+        ct: CancellationToken,
+    ) -> Result<Json<CheckCounterpointResult>, String> {
+        self.call::<CheckCounterpoint>(args, ct).await
+    }
+
+    /// Learn Markov chains (order 1 to 4) over melodic intervals, rhythms and harmony from a
+    /// stored score (score_id) or a composer's corpus pieces (composer, such as 'bach'), write
+    /// length measures in that style and store them under new_score_id. Returns the learned
+    /// style features beside those of the new music, and the seed used.
+    #[tool(
+        name = "imitate_style",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false
+        )
+    )]
+    async fn imitate_stored_style(
+        &self,
+        Parameters(args): Parameters<ImitateStyleArgs>,
+        ct: CancellationToken,
+    ) -> Result<Json<ImitateStyleResult>, String> {
+        self.call::<ImitateStyle>(Generation::new(args), ct).await
+    }
+
+    /// The style features of a stored score: melodic moves (sizes, steps, leaps, direction),
+    /// range, note lengths, notes per measure and chords, as imitate_style learns them.
+    #[tool(annotations(read_only_hint = true, idempotent_hint = true))]
+    async fn analyze_style(
+        &self,
+        Parameters(args): Parameters<AnalyzeStyleArgs>,
+        ct: CancellationToken,
+    ) -> Result<Json<AnalyzeStyleResult>, String> {
+        self.call::<AnalyzeStyle>(args, ct).await
     }
 
     /// Report the server's health: version, uptime, the supervision tree with restart counts,

@@ -7,12 +7,18 @@
 //! again. Tools never see rmcp: `server` converts MCP requests to these types and back.
 
 pub mod actor;
+pub mod analyze_style;
+pub mod check_counterpoint;
 pub mod chord_analysis;
 pub mod delete_score;
 pub mod error;
 pub mod export_score;
+pub mod generate_counterpoint;
+pub mod generated;
+pub mod harmonize_melody;
 pub mod harmony_analysis;
 pub mod health_check;
+pub mod imitate_style;
 pub mod import_roots;
 pub mod import_score;
 pub mod key_analysis;

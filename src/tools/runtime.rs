@@ -29,11 +29,16 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::actor::{ToolActor, ToolMessage};
+use super::analyze_style::AnalyzeStyle;
+use super::check_counterpoint::CheckCounterpoint;
 use super::chord_analysis::ChordAnalysisTool;
 use super::delete_score::DeleteScore;
 use super::export_score::ExportScore;
+use super::generate_counterpoint::GenerateCounterpoint;
+use super::harmonize_melody::HarmonizeMelody;
 use super::harmony_analysis::HarmonyAnalysisTool;
 use super::health_check::{HealthCheck, tree_status};
+use super::imitate_style::ImitateStyle;
 use super::import_roots::ImportRoots;
 use super::import_score::ImportScore;
 use super::key_analysis::KeyAnalysisTool;
@@ -181,6 +186,11 @@ impl Runtime {
             .with_child(tool_child::<PatternRecognitionTool>(&services))
             .with_child(tool_child::<TransposeScore>(&services))
             .with_child(tool_child::<ExportScore>(&services))
+            .with_child(tool_child::<HarmonizeMelody>(&services))
+            .with_child(tool_child::<GenerateCounterpoint>(&services))
+            .with_child(tool_child::<CheckCounterpoint>(&services))
+            .with_child(tool_child::<ImitateStyle>(&services))
+            .with_child(tool_child::<AnalyzeStyle>(&services))
             .with_child(tool_child::<HealthCheck>(&services));
         let infra = SupervisorConfig::new(names.supervisor("infra"))
             .with_strategy(Strategy::OneForOne)

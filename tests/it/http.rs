@@ -130,16 +130,15 @@ async fn http_client_sees_every_tool_and_calls_each_implemented_one_on_a_real_ch
             assert!(!message.is_empty(), "{tool} failed without a message");
         }
     }
-    let pending =
-        music_mcp::client::call_tool(&client, "imitate_style", json!({"score_id": "bwv3.6"}))
-            .await
-            .unwrap_err();
-    assert!(
-        pending
-            .tool_message()
-            .expect("tool error")
-            .contains("not available yet")
-    );
+    let imitated = call(
+        &client,
+        "imitate_style",
+        json!({"score_id": "bwv3.6", "seed": 5, "new_score_id": "bwv3.6_again"}),
+    )
+    .await
+    .expect("imitate_style");
+    assert_eq!(imitated["seed"], 5);
+    assert_eq!(imitated["learned_from"], json!(["bwv3.6"]));
 
     let deleted = call(&client, "delete_score", json!({"score_id": "bwv3.6"}))
         .await

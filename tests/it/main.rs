@@ -5,6 +5,7 @@ mod bad_input;
 mod chaos;
 mod common;
 mod formats;
+mod generation;
 mod http;
 mod http_lifecycle;
 mod http_security;
