@@ -66,6 +66,7 @@ fn melody_of(score: &Score) -> Score {
     Score {
         metadata: score.metadata.clone(),
         parts: vec![part],
+        spelling_inferred: score.spelling_inferred,
     }
 }
 

@@ -199,6 +199,7 @@ pub fn build_score(title: &str, parts: Vec<Part>) -> Score {
             number: None,
         },
         parts,
+        spelling_inferred: false,
     }
 }
 

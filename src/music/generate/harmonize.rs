@@ -198,6 +198,7 @@ fn melody_scale(melody: &Part, line: &[LineEvent], style: HarmonyStyle) -> Scale
     let alone = Score {
         metadata: Default::default(),
         parts: vec![melody.clone()],
+        spelling_inferred: false,
     };
     let ranked = rank_keys(
         &weighted_pitch_class_histogram(&alone),

@@ -480,6 +480,7 @@ fn melody_key(pieces: &[Score]) -> Option<Key> {
             .iter()
             .filter_map(|p| p.parts.first().cloned())
             .collect(),
+        spelling_inferred: false,
     };
     key_from_histogram(
         &weighted_pitch_class_histogram(&melodies),
