@@ -9,7 +9,9 @@
 //! Test hook: the hidden `--test-delay TOOL:MILLIS[:COUNT]` flag (or `MUSIC_MCP_TEST_DELAY`)
 //! holds the next COUNT calls of TOOL (default 1) for MILLIS before they do any work, so the
 //! integration tests can cancel a long call and kill a server mid-call. It uses the runtime's
-//! fault injector and is meant for tests only.
+//! fault injector and is meant for tests only. The hidden `--test-drop-commits COUNT` (or
+//! `MUSIC_MCP_TEST_DROP_COMMITS`) acknowledges the first COUNT imports without storing them, so
+//! the stress harness can be shown to catch a store that loses acknowledged writes.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,6 +93,9 @@ struct ServeArgs {
     /// Test hook: hold the next COUNT calls of TOOL for MILLIS ms (TOOL:MILLIS[:COUNT]).
     #[arg(long, hide = true, env = "MUSIC_MCP_TEST_DELAY", value_delimiter = ',')]
     test_delay: Vec<String>,
+    /// Test hook: acknowledge the first COUNT imports without storing them (a broken store).
+    #[arg(long, hide = true, env = "MUSIC_MCP_TEST_DROP_COMMITS")]
+    test_drop_commits: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -237,6 +242,10 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let runtime = Arc::new(Runtime::start(config.runtime_config()).await?);
     arm_test_delays(&runtime, &args.test_delay)?;
+    if let Some(count) = args.test_drop_commits.filter(|c| *c > 0) {
+        tracing::warn!(count, "test hook: acknowledged imports will not be stored");
+        runtime.services().faults.drop_next_commits(count);
+    }
     let options = ServerOptions {
         conformance_fixtures: args.conformance_fixtures,
     };
