@@ -1,5 +1,6 @@
 //! The `music-mcp` command: serve MCP (stdio or Streamable HTTP, optionally under a watchdog),
-//! print the effective configuration, analyse or convert a file, or run the demo.
+//! print the effective configuration, analyse or convert a file, run the demo, or run the
+//! stress and chaos harness (`stress`, in `music_mcp::stress`).
 //!
 //! `serve` builds one `Config` (flags over environment over TOML file over profile defaults),
 //! sets up tracing from it, starts the supervision tree and serves until the client leaves
@@ -70,6 +71,10 @@ enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Stress and chaos harness: run the server under N simulated MCP users with process
+    /// kills, actor chaos and network faults, verify every acknowledged import, and write
+    /// report.json and report.html; exits 0 only on PASS.
+    Stress(music_mcp::stress::StressArgs),
     /// Start the server in-process, drive it with a real MCP client, and show supervision
     /// recovering a killed tool actor.
     Demo {
@@ -119,6 +124,10 @@ fn main() -> ExitCode {
         }
         Command::Config { flags, print } => print_config(&flags, print),
         Command::Serve(args) => serve_command(args),
+        Command::Stress(args) => {
+            init_stress_tracing();
+            music_mcp::stress::main(&args)
+        }
     }
 }
 
@@ -207,6 +216,17 @@ fn init_default_tracing(quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUSIC_MCP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .init();
+}
+
+/// The harness logs its own progress at info; the rmcp client's chatter only from warn up.
+fn init_stress_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MUSIC_MCP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=error"));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter)
