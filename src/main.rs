@@ -223,10 +223,11 @@ fn init_default_tracing(quiet: bool) {
         .init();
 }
 
-/// The harness logs its own progress at info; the rmcp client's chatter only from warn up.
+/// The harness logs its own progress at info; the rmcp client's own logs (a hundred sessions
+/// failing at every process kill) are off unless `MUSIC_MCP_LOG` asks for them.
 fn init_stress_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUSIC_MCP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=error"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=off"));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter)

@@ -87,6 +87,8 @@ struct User {
     owned: Vec<String>,
     /// Generated scores this user imported and has not deleted.
     generated: Vec<String>,
+    /// Owned scores with more than one part (voice leading needs two).
+    multi_part: std::collections::HashSet<String>,
     /// Generated imports so far (sets the next one's size).
     generated_count: u32,
     next_id: u64,
@@ -103,6 +105,7 @@ impl User {
             client: None,
             owned: Vec::new(),
             generated: Vec::new(),
+            multi_part: std::collections::HashSet::new(),
             generated_count: 0,
             next_id: 0,
             large: id % every == every - 1,
@@ -157,6 +160,12 @@ impl User {
             }
             _ => {
                 let id = self.owned[self.rng.random_range(0..self.owned.len())].clone();
+                // Voice leading is about two or more parts; a melody gets a key analysis.
+                let op = if op == Op::VoiceLeading && !self.multi_part.contains(&id) {
+                    Op::Key
+                } else {
+                    op
+                };
                 let args = workload::arguments(op, &id, &mut self.rng);
                 self.operation(op, args, false).await;
             }
@@ -207,6 +216,7 @@ impl User {
     }
 
     async fn delete(&mut self, id: String) {
+        self.multi_part.remove(&id);
         let args = json!({"score_id": id});
         match self.operation(Op::Delete, args, true).await {
             Ended::Done(_) => self.shared.recorder.forget(&id),
@@ -231,7 +241,14 @@ impl User {
         }
     }
 
-    fn acknowledge(&self, id: &str, reply: Option<&Value>, kind: &'static str) {
+    fn acknowledge(&mut self, id: &str, reply: Option<&Value>, kind: &'static str) {
+        if reply
+            .and_then(|r| r.get("part_count"))
+            .and_then(Value::as_u64)
+            .is_some_and(|parts| parts > 1)
+        {
+            self.multi_part.insert(id.to_string());
+        }
         let hash = reply
             .and_then(|r| r.get("content_hash"))
             .and_then(Value::as_str)
