@@ -96,7 +96,12 @@ fn free_disk(path: &Path) -> anyhow::Result<u64> {
         "pre-flight: cannot read the free space of {}",
         path.display()
     );
-    Ok(u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
+    #[allow(
+        clippy::useless_conversion,
+        reason = "the field types differ between platforms"
+    )]
+    let (blocks, size) = (u64::from(stats.f_bavail), u64::from(stats.f_frsize));
+    Ok(blocks.saturating_mul(size))
 }
 
 fn report_dir_writable(dir: &Path) -> anyhow::Result<()> {

@@ -109,7 +109,7 @@ async fn accept_loop(
     stats: Arc<ProxyStats>,
     stop: CancellationToken,
 ) {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_0f_9e7);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_f9e7);
     loop {
         let accepted = tokio::select! {
             () = stop.cancelled() => return,
