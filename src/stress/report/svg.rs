@@ -141,8 +141,13 @@ pub fn render(chart: &Chart) -> String {
         );
     }
 
-    // Legend.
-    let mut lx = LEFT + 220.0;
+    // Legend, right-aligned above the plot so it never covers the title.
+    let legend_width: f64 = chart
+        .series
+        .iter()
+        .map(|s| 24.0 + 7.0 * s.name.len() as f64)
+        .sum();
+    let mut lx = (WIDTH - RIGHT - legend_width).max(LEFT);
     for series in &chart.series {
         let _ = write!(
             svg,
