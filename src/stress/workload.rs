@@ -119,10 +119,12 @@ pub fn interval(rng: &mut StdRng) -> &'static str {
     intervals[rng.random_range(0..intervals.len())]
 }
 
+/// Bytes of MusicXML per generated measure (four quarter notes), measured.
+const MEASURE_BYTES: u64 = 446;
+
 /// A one-part MusicXML score of about `target_bytes`: scales of quarter notes in 4/4.
 pub fn generated_musicxml(title: &str, target_bytes: u64) -> String {
     const STEPS: [&str; 7] = ["C", "D", "E", "F", "G", "A", "B"];
-    const MEASURE_BYTES: u64 = 560;
     let measures = (target_bytes / MEASURE_BYTES).max(1);
     let mut xml = String::with_capacity(usize::try_from(target_bytes).unwrap_or(0) + 1024);
     xml.push_str(&format!(
@@ -181,7 +183,7 @@ mod tests {
         let ratio = xml.len() as f64 / 200_000.0;
         assert!((0.8..1.25).contains(&ratio), "{} bytes", xml.len());
         let info = crate::music::info::score_info(&read.score);
-        assert_eq!(info.measure_count as usize, 200_000 / 560);
+        assert_eq!(u64::from(info.measure_count), 200_000 / MEASURE_BYTES);
     }
 
     #[test]
