@@ -195,6 +195,12 @@ pub struct ChaosSettings {
     pub enabled: bool,
     /// Milliseconds between two chaos actions.
     pub interval_ms: u64,
+    /// Seed of the monkey's random choices (the same seed makes the same choices).
+    #[serde(default)]
+    pub seed: u64,
+    /// Size of the memory spikes the monkey allocates now and then, in MiB; 0 means none.
+    #[serde(default)]
+    pub memory_spike_mib: u64,
 }
 
 /// Restart intensity of the tools supervisor.
@@ -330,6 +336,11 @@ impl Config {
         runtime.memory.hard_limit = self.memory.hard_limit_bytes;
         runtime.chaos.enabled = self.chaos.enabled;
         runtime.chaos.interval = Duration::from_millis(self.chaos.interval_ms);
+        runtime.chaos.seed = self.chaos.seed;
+        if self.chaos.memory_spike_mib > 0 {
+            runtime.chaos.spike_mib = usize::try_from(self.chaos.memory_spike_mib).unwrap_or(64);
+            runtime.chaos.weights.memory_spike = 1;
+        }
         runtime
     }
 

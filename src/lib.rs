@@ -13,6 +13,7 @@ pub mod music;
 pub mod server;
 pub mod shutdown;
 pub mod store;
+pub mod stress;
 pub mod tools;
 pub mod watchdog;
 

@@ -1,5 +1,6 @@
 //! The `music-mcp` command: serve MCP (stdio or Streamable HTTP, optionally under a watchdog),
-//! print the effective configuration, analyse or convert a file, or run the demo.
+//! print the effective configuration, analyse or convert a file, run the demo, or run the
+//! stress and chaos harness (`stress`, in `music_mcp::stress`).
 //!
 //! `serve` builds one `Config` (flags over environment over TOML file over profile defaults),
 //! sets up tracing from it, starts the supervision tree and serves until the client leaves
@@ -9,7 +10,9 @@
 //! Test hook: the hidden `--test-delay TOOL:MILLIS[:COUNT]` flag (or `MUSIC_MCP_TEST_DELAY`)
 //! holds the next COUNT calls of TOOL (default 1) for MILLIS before they do any work, so the
 //! integration tests can cancel a long call and kill a server mid-call. It uses the runtime's
-//! fault injector and is meant for tests only.
+//! fault injector and is meant for tests only. The hidden `--test-drop-commits COUNT` (or
+//! `MUSIC_MCP_TEST_DROP_COMMITS`) acknowledges the first COUNT imports without storing them, so
+//! the stress harness can be shown to catch a store that loses acknowledged writes.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,6 +73,10 @@ enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Stress and chaos harness: run the server under N simulated MCP users with process
+    /// kills, actor chaos and network faults, verify every acknowledged import, and write
+    /// report.json and report.html; exits 0 only on PASS.
+    Stress(music_mcp::stress::StressArgs),
     /// Start the server in-process, drive it with a real MCP client, and show supervision
     /// recovering a killed tool actor.
     Demo {
@@ -93,6 +100,9 @@ struct ServeArgs {
     /// Test hook: hold the next COUNT calls of TOOL for MILLIS ms (TOOL:MILLIS[:COUNT]).
     #[arg(long, hide = true, env = "MUSIC_MCP_TEST_DELAY", value_delimiter = ',')]
     test_delay: Vec<String>,
+    /// Test hook: acknowledge the first COUNT imports without storing them (a broken store).
+    #[arg(long, hide = true, env = "MUSIC_MCP_TEST_DROP_COMMITS")]
+    test_drop_commits: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -116,6 +126,10 @@ fn main() -> ExitCode {
         }
         Command::Config { flags, print } => print_config(&flags, print),
         Command::Serve(args) => serve_command(args),
+        Command::Stress(args) => {
+            init_stress_tracing();
+            music_mcp::stress::main(&args)
+        }
     }
 }
 
@@ -211,6 +225,18 @@ fn init_default_tracing(quiet: bool) {
         .init();
 }
 
+/// The harness logs its own progress at info; the rmcp client's own logs (a hundred sessions
+/// failing at every process kill) are off unless `MUSIC_MCP_LOG` asks for them.
+fn init_stress_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MUSIC_MCP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=off"));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .init();
+}
+
 fn run_async(job: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -239,6 +265,10 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let runtime = Arc::new(Runtime::start(config.runtime_config()).await?);
     arm_test_delays(&runtime, &args.test_delay)?;
+    if let Some(count) = args.test_drop_commits.filter(|c| *c > 0) {
+        tracing::warn!(count, "test hook: acknowledged imports will not be stored");
+        runtime.services().faults.drop_next_commits(count);
+    }
     let options = ServerOptions {
         conformance_fixtures: args.conformance_fixtures,
     };

@@ -71,6 +71,8 @@ pub struct ChildNode {
     /// How long ago it last exited.
     #[serde(rename = "last_exit_ago_ms", with = "option_millis")]
     pub last_exit_ago: Option<Duration>,
+    /// How long the last restart took (exit handled to replacement running), in microseconds.
+    pub last_recovery_us: Option<u64>,
     /// The running incarnation's actor id, as text.
     pub actor_id: Option<String>,
     /// The child's own tree, if it is a supervisor that answered.
@@ -279,6 +281,9 @@ impl From<&ChildStatus> for ChildNode {
             restart_count: child.restart_count,
             last_exit: child.last_exit.as_ref().map(ToString::to_string),
             last_exit_ago: child.last_exit_ago,
+            last_recovery_us: child
+                .last_recovery
+                .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
             actor_id: child.actor_id.map(|id| id.to_string()),
             supervisor: child
                 .supervisor

@@ -77,6 +77,8 @@ pub const VARIABLES: &[Variable] = &[
     var("MUSIC_MCP_BREAKER_OPEN_SECONDS", "breaker.open_seconds", Kind::Number),
     var("MUSIC_MCP_CHAOS", "chaos.enabled", Kind::Flag),
     var("MUSIC_MCP_CHAOS_INTERVAL_MS", "chaos.interval_ms", Kind::Number),
+    var("MUSIC_MCP_CHAOS_SEED", "chaos.seed", Kind::Number),
+    var("MUSIC_MCP_CHAOS_MEMORY_SPIKE_MIB", "chaos.memory_spike_mib", Kind::Number),
     var("MUSIC_MCP_SUPERVISION_MAX_RESTARTS", "supervision.max_restarts", Kind::Number),
     var("MUSIC_MCP_SUPERVISION_PERIOD_SECONDS", "supervision.period_seconds", Kind::Number),
     var("MUSIC_MCP_WATCHDOG_MAX_RESTARTS", "watchdog.max_restarts", Kind::Number),

@@ -107,6 +107,8 @@ pub(super) fn defaults(profile: Profile) -> Config {
         chaos: ChaosSettings {
             enabled: false,
             interval_ms: 500,
+            seed: 0,
+            memory_spike_mib: 0,
         },
         supervision: SupervisionSettings {
             max_restarts: 10,

@@ -194,6 +194,10 @@ pub(crate) fn store_score(
     blob: &[u8],
     idempotency_key: &str,
 ) -> Result<(ScoreMeta, bool), ToolError> {
+    if services.faults.take_dropped_commit() {
+        tracing::error!(score_id = %meta.score_id, "test hook: import acknowledged but not stored");
+        return Ok((meta, false));
+    }
     let outcome = services.store.insert(&NewScore {
         meta: &meta,
         blob,

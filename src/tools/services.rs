@@ -185,9 +185,33 @@ pub enum FaultPoint {
 pub struct FaultInjector {
     delays: Mutex<HashMap<(String, FaultPoint), (Duration, u32)>>,
     failures: Mutex<HashMap<String, u32>>,
+    /// Imports whose commit is skipped although they are acknowledged (a deliberately broken
+    /// store, so the stress harness's verification can be shown to fail).
+    dropped_commits: Mutex<u32>,
 }
 
 impl FaultInjector {
+    /// Test hook: the next `count` imports are acknowledged but never written to the store.
+    pub fn drop_next_commits(&self, count: u32) {
+        *self
+            .dropped_commits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = count;
+    }
+
+    /// Takes one armed dropped commit, if any.
+    pub fn take_dropped_commit(&self) -> bool {
+        let mut left = self
+            .dropped_commits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if *left == 0 {
+            return false;
+        }
+        *left -= 1;
+        true
+    }
+
     /// Makes the next `count` calls of `tool` fail with an internal error (a server fault).
     pub fn fail_next_calls(&self, tool: &str, count: u32) {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());

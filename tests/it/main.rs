@@ -14,4 +14,5 @@ mod parity;
 mod parity_chords;
 mod round_trip;
 mod stdio;
+mod stress;
 mod supervision;

@@ -15,6 +15,7 @@ fn child(name: &str, restart: RestartType, state: ChildState) -> ChildNode {
         restart_count: 0,
         last_exit: None,
         last_exit_ago: None,
+        last_recovery_us: None,
         actor_id: None,
         supervisor: None,
     }

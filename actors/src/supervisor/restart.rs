@@ -100,7 +100,9 @@ impl SupervisorState {
                         actor = %cell.get_id(), "child restarted"
                     );
                     self.mark_running(index, cell, &supervisor);
-                    self.children[index].restart_count += 1;
+                    let child = &mut self.children[index];
+                    child.restart_count += 1;
+                    child.last_recovery = child.last_exit_at.map(|at| at.elapsed());
                 }
                 Err(error) => {
                     self.on_start_failure(myself, index, &error)?;

@@ -45,6 +45,8 @@ pub(super) struct ChildRecord {
     pub(super) last_exit: Option<ExitReason>,
     /// When `last_exit` happened; `Some` exactly when `last_exit` is.
     pub(super) last_exit_at: Option<Instant>,
+    /// Time from the last exit to the replacement running (backoff included), once restarted.
+    pub(super) last_recovery: Option<Duration>,
     /// This child's own restarts, for its backoff.
     pub(super) recent: RestartWindow,
     /// When a `Restarting` child may be started again.
@@ -75,6 +77,7 @@ impl SupervisorState {
                 restart_count: 0,
                 last_exit: None,
                 last_exit_at: None,
+                last_recovery: None,
                 recent: RestartWindow::default(),
                 due: now,
             })
@@ -178,6 +181,7 @@ impl ChildRecord {
             last_exit_ago: self
                 .last_exit_at
                 .map(|at| now.saturating_duration_since(at)),
+            last_recovery: self.last_recovery,
             actor_id: self.cell.as_ref().map(ActorCell::get_id),
             supervisor: None,
         }

@@ -56,6 +56,9 @@ pub struct ChildStatus {
     /// How long ago the child last exited, measured when the status was taken; `Some` exactly
     /// when `last_exit` is.
     pub last_exit_ago: Option<Duration>,
+    /// How long the last restart took, from the supervisor handling the exit to the
+    /// replacement running (restart backoff included); `None` until the first restart.
+    pub last_recovery: Option<Duration>,
     /// Current actor id; `None` unless running.
     pub actor_id: Option<ActorId>,
     /// Status of the child if it is itself a supervisor and answered in time.

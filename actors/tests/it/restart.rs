@@ -51,6 +51,10 @@ async fn killed_permanent_child_is_restarted_under_its_name_with_a_new_id() {
     let child = settled.child(&name).expect("child");
     assert_eq!(child.state, ChildState::Running);
     assert_eq!(child.last_exit, Some(ExitReason::Killed));
+    let recovery = child
+        .last_recovery
+        .expect("the restart's duration is recorded");
+    assert!(recovery < Duration::from_secs(1), "{recovery:?}");
     let second = id_of(&name).expect("child registered again");
     assert_ne!(first, second);
     assert_eq!(child.actor_id, Some(second));
