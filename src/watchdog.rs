@@ -158,19 +158,48 @@ pub async fn run(
 }
 
 fn spawn(program: &PathBuf, args: &[OsString]) -> Result<Child, WatchdogError> {
-    Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env(CHILD_ENV_VAR, "1")
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| WatchdogError::Spawn {
-            program: program.clone(),
-            source,
-        })
+        .kill_on_drop(true);
+    die_with_the_watchdog(&mut command);
+    command.spawn().map_err(|source| WatchdogError::Spawn {
+        program: program.clone(),
+        source,
+    })
 }
+
+/// A watchdog that is itself killed (`SIGKILL` cannot be caught, so it cannot pass the signal
+/// on) must not leave its server running: that server would keep the port, and the next
+/// watchdog's server could not bind it. On Linux the kernel sends the child `SIGTERM` when
+/// the watchdog dies, so it shuts down gracefully on its own.
+#[cfg(target_os = "linux")]
+fn die_with_the_watchdog(command: &mut Command) {
+    // SAFETY: getpid(2) touches no memory.
+    let watchdog = unsafe { libc::getpid() };
+    // SAFETY: the closure runs in the forked child before exec and calls only prctl(2),
+    // getppid(2) and kill(2), which are async-signal-safe; it allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The watchdog may have died between fork and prctl: then nobody would ever tell.
+            if libc::getppid() != watchdog {
+                libc::kill(libc::getpid(), libc::SIGTERM);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere the child outlives a killed watchdog; a graceful stop still takes it down.
+#[cfg(not(target_os = "linux"))]
+fn die_with_the_watchdog(_command: &mut Command) {}
 
 /// Forwards `signal` to the child and waits for it to stop (killing it after a grace period).
 async fn stop_child(

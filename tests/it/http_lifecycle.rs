@@ -125,6 +125,39 @@ async fn kill_9_under_the_watchdog_serves_again_within_a_second_and_keeps_acknow
     }
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_killed_watchdog_takes_its_server_down_and_frees_the_port() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut watchdog =
+        HttpServer::start_exact(data.path(), &["serve", "--watchdog", "--http", &bind]).await;
+    let ready_url = watchdog.url("/health/ready");
+    let ready = wait_for_status(&ready_url, 200, Duration::from_secs(10)).await;
+    assert!(ready.is_some());
+    let server_pid = detailed(&watchdog).await["pid"].as_u64().expect("pid");
+    let watchdog_pid = watchdog.child.id().expect("watchdog pid");
+    assert_ne!(
+        u64::from(watchdog_pid),
+        server_pid,
+        "the server runs as a child"
+    );
+
+    // SIGKILL cannot be caught, so the watchdog cannot pass it on: the kernel must.
+    kill_9(watchdog_pid);
+    let _ = watchdog.child.wait().await;
+    let alive = || std::path::Path::new(&format!("/proc/{server_pid}")).exists();
+    let stopped = Instant::now();
+    while alive() && stopped.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    assert!(!alive(), "server {server_pid} outlived its killed watchdog");
+    let rebound = std::net::TcpListener::bind(("127.0.0.1", port));
+    assert!(rebound.is_ok(), "port {port} still taken: {rebound:?}");
+}
+
 /// Imports scores one after another, reconnecting after failures, recording the acknowledged.
 async fn import_until_stopped(url: String, acked: Arc<Mutex<Vec<String>>>, stop: Arc<AtomicBool>) {
     let mut client = None;
