@@ -1,4 +1,5 @@
-//! A small arena tree of a whole XML document, built with quick-xml's pull parser.
+//! A small arena tree of a whole XML document, built in one pass over the text (quick-xml
+//! parses attributes, lazily, when the interpreter asks for one).
 //!
 //! Names and attributes borrow from the input text; only element text that contains entity
 //! references is copied. The MusicXML interpreter walks this tree much as music21 walks
@@ -8,8 +9,6 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attributes;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::reader::Reader;
 
 use crate::music::read::{Limit, ReadError};
 
@@ -148,55 +147,184 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// One pass over the text: markup is found with a byte search for `<`, and elements,
+    /// character data, CDATA, comments, processing instructions and the doctype are told apart
+    /// by what follows it. Reading stops when the document element closes.
     fn run(&mut self) -> Result<(), ReadError> {
-        let mut reader = Reader::from_str(self.text);
+        let text = self.text;
+        let mut pos = 0;
         loop {
-            let event = match reader.read_event() {
-                Ok(event) => event,
-                Err(err) => return Err(self.malformed(reader.error_position(), err.to_string())),
+            let Some(found) = text[pos..].find('<') else {
+                self.character_data(pos, &text[pos..])?;
+                return self.finish(text.len() as u64);
             };
-            match event {
-                Event::Start(start) => self.open(&start, reader.buffer_position())?,
-                Event::Empty(start) => {
-                    self.open(&start, reader.buffer_position())?;
-                    self.stack.pop();
-                    if self.stack.is_empty() {
-                        break;
-                    }
-                }
-                Event::End(_) => {
-                    self.stack.pop();
-                    if self.stack.is_empty() {
-                        break;
-                    }
-                }
-                Event::Text(text) => {
-                    // Indentation between elements is most of the text; skip it unread.
-                    let keep = self.current_has_text() || !text.trim_ascii().is_empty();
-                    if keep {
-                        self.push_text(text.xml10_content());
-                    }
-                }
-                Event::CData(data) => self.push_text(data.into_inner()),
-                Event::GeneralRef(reference) => {
-                    let resolved = resolve_reference(&reference, reference.resolve_char_ref());
-                    self.push_text(Cow::Owned(resolved));
-                }
-                Event::Eof => return self.finish(reader.buffer_position()),
-                _ => {}
+            let lt = pos + found;
+            if lt > pos {
+                self.character_data(pos, &text[pos..lt])?;
             }
+            let rest = &text[lt + 1..];
+            pos = if rest.starts_with('/') {
+                let end = self.close_tag(lt)?;
+                if self.stack.is_empty() {
+                    return Ok(());
+                }
+                end
+            } else if rest.starts_with('?') {
+                self.skip_past(lt, "?>", "a processing instruction")?
+            } else if rest.starts_with("!--") {
+                self.skip_past(lt, "-->", "a comment")?
+            } else if rest.starts_with("![CDATA[") {
+                let body = lt + "<![CDATA[".len();
+                let end = self.skip_past(lt, "]]>", "a CDATA section")?;
+                self.push_text(Cow::Borrowed(&text[body..end - "]]>".len()]));
+                end
+            } else if rest.starts_with('!') {
+                self.skip_declaration(lt)?
+            } else {
+                let (end, empty) = self.open_tag(lt)?;
+                if empty {
+                    self.stack.pop();
+                    if self.stack.is_empty() {
+                        return Ok(());
+                    }
+                }
+                end
+            };
         }
+    }
+
+    /// Character data between markup, starting at byte `at`: line ends normalised to `\n` and
+    /// references resolved, as an XML processor passes them on.
+    fn character_data(&mut self, at: usize, run: &'a str) -> Result<(), ReadError> {
+        // Indentation between elements is most of the text; skip it unread.
+        if self.stack.is_empty() || (!self.current_has_text() && run.trim_ascii().is_empty()) {
+            return Ok(());
+        }
+        if !run.contains(['&', '\r']) {
+            self.push_text(Cow::Borrowed(run));
+            return Ok(());
+        }
+        let mut out = String::with_capacity(run.len());
+        let mut rest = run;
+        while let Some(amp) = rest.find('&') {
+            out.push_str(&rest[..amp]);
+            let after = &rest[amp + 1..];
+            let Some(semi) = after.find(';').filter(|&i| i <= 32) else {
+                let offset = at + (run.len() - rest.len()) + amp;
+                let detail = "an '&' that starts no reference; write it as &amp;".to_string();
+                return Err(self.malformed(offset as u64, detail));
+            };
+            out.push_str(&resolve_reference(&after[..semi]));
+            rest = &after[semi + 1..];
+        }
+        out.push_str(rest);
+        let normalised = if out.contains('\r') {
+            out.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            out
+        };
+        self.push_text(Cow::Owned(normalised));
         Ok(())
     }
 
+    /// A start or empty-element tag at `lt`; returns the byte after it and whether it was empty.
+    fn open_tag(&mut self, lt: usize) -> Result<(usize, bool), ReadError> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut quote = None;
+        let mut gt = None;
+        for (i, &b) in bytes.iter().enumerate().skip(lt + 1) {
+            match (quote, b) {
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), _) if b == q => quote = None,
+                (None, b'>') => {
+                    gt = Some(i);
+                    break;
+                }
+                (None, b'<') => {
+                    let detail = "a '<' inside a tag; the tag before it is not closed".into();
+                    return Err(self.malformed(i as u64, detail));
+                }
+                _ => {}
+            }
+        }
+        let Some(gt) = gt else {
+            let detail = "the file ends inside a tag".to_string();
+            return Err(self.malformed(text.len() as u64, detail));
+        };
+        let inner = &text[lt + 1..gt];
+        let (tag, empty) = match inner.strip_suffix('/') {
+            Some(tag) => (tag, true),
+            None => (inner, false),
+        };
+        let name_len = tag
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(tag.len());
+        if name_len == 0 {
+            let detail = "a tag without a name".to_string();
+            return Err(self.malformed(lt as u64, detail));
+        }
+        self.open(tag, name_len)?;
+        Ok((gt + 1, empty))
+    }
+
+    /// An end tag at `lt`, which must close the current element; returns the byte after it.
+    fn close_tag(&mut self, lt: usize) -> Result<usize, ReadError> {
+        let text = self.text;
+        let Some(gt) = text[lt..].find('>').map(|i| lt + i) else {
+            let detail = "the file ends inside an end tag".to_string();
+            return Err(self.malformed(text.len() as u64, detail));
+        };
+        let name = text[lt + 2..gt].trim_end();
+        let Some(&current) = self.stack.last() else {
+            let detail = format!("</{name}> closes an element that was never opened");
+            return Err(self.malformed(lt as u64, detail));
+        };
+        let node = &self.nodes[current as usize];
+        let open = &node.tag[..node.name_len];
+        if open != name {
+            let detail = format!("expected </{open}>, found </{name}>");
+            return Err(self.malformed(lt as u64, detail));
+        }
+        self.stack.pop();
+        Ok(gt + 1)
+    }
+
+    /// Skips from `lt` past the next `end`; returns the byte after it.
+    fn skip_past(&self, lt: usize, end: &str, what: &str) -> Result<usize, ReadError> {
+        match self.text[lt..].find(end) {
+            Some(i) => Ok(lt + i + end.len()),
+            None => {
+                let detail = format!("the file ends inside {what}");
+                Err(self.malformed(self.text.len() as u64, detail))
+            }
+        }
+    }
+
+    /// A `<!DOCTYPE ...>` (or other declaration), including an internal subset in brackets.
+    fn skip_declaration(&self, lt: usize) -> Result<usize, ReadError> {
+        let mut depth = 0usize;
+        let mut quote = None;
+        for (i, &b) in self.text.as_bytes().iter().enumerate().skip(lt + 1) {
+            match (quote, b) {
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), _) if b == q => quote = None,
+                (None, b'[') => depth += 1,
+                (None, b']') => depth = depth.saturating_sub(1),
+                (None, b'>') if depth == 0 => return Ok(i + 1),
+                _ => {}
+            }
+        }
+        let detail = "the file ends inside a declaration".to_string();
+        Err(self.malformed(self.text.len() as u64, detail))
+    }
+
     /// Adds an element under the current one and makes it current.
-    fn open(&mut self, start: &BytesStart<'_>, position: u64) -> Result<(), ReadError> {
+    fn open(&mut self, tag: &'a str, name_len: usize) -> Result<(), ReadError> {
         if self.stack.len() as u64 >= self.max_depth {
             let found = self.stack.len() as u64 + 1;
             return Err(ReadError::limit(Limit::XmlDepth, self.max_depth, found));
         }
-        let tag = self.borrow_from_input(start, position);
-        let name_len = start.name().as_ref().len().min(tag.len());
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             tag,
@@ -211,25 +339,6 @@ impl<'a> Builder<'a> {
         }
         self.stack.push(id);
         Ok(())
-    }
-
-    /// The start tag's content as a slice of the input, so it lives as long as the input.
-    fn borrow_from_input(&self, start: &BytesStart<'_>, position: u64) -> &'a str {
-        let content: &str = start;
-        let base = self.text.as_ptr() as usize;
-        let begin = (content.as_ptr() as usize).wrapping_sub(base);
-        let slice = self.text.get(begin..begin.saturating_add(content.len()));
-        // Should the reader ever copy the tag, fall back to re-reading it from the position.
-        slice.unwrap_or_else(|| self.tag_before(position))
-    }
-
-    /// The tag content ending just before `position` (`<` ... `>`), found by scanning back.
-    fn tag_before(&self, position: u64) -> &'a str {
-        let end = usize::try_from(position).unwrap_or(0).min(self.text.len());
-        let head = self.text.get(..end).unwrap_or("");
-        let open = head.rfind('<').map_or(0, |i| i + 1);
-        let body = &head[open..];
-        body.trim_end_matches('>').trim_end_matches('/')
     }
 
     fn current_has_text(&self) -> bool {
@@ -307,10 +416,15 @@ fn line_of(text: &str, byte: usize) -> u64 {
     lines
 }
 
-/// The text of an entity reference: a character reference, a predefined entity, or the
-/// reference itself when unknown.
-fn resolve_reference(name: &str, character: Result<Option<char>, quick_xml::Error>) -> String {
-    if let Ok(Some(c)) = character {
+/// The text of a reference (`lt`, `#233`, `#xE9`): a character reference, a predefined
+/// entity, or the reference itself when unknown (music21 keeps those as written too).
+fn resolve_reference(name: &str) -> String {
+    let character = match name.strip_prefix('#') {
+        Some(hex) if hex.starts_with(['x', 'X']) => u32::from_str_radix(&hex[1..], 16).ok(),
+        Some(decimal) => decimal.parse::<u32>().ok(),
+        None => None,
+    };
+    if let Some(c) = character.and_then(char::from_u32) {
         return c.to_string();
     }
     match name {
@@ -360,6 +474,43 @@ mod tests {
     fn mismatched_tags_are_malformed() {
         let err = Dom::parse("<a><b></a>", 64).unwrap_err();
         assert!(matches!(err, ReadError::MalformedXml { .. }), "{err}");
+    }
+
+    #[test]
+    fn declarations_comments_cdata_and_references_are_read_as_xml_says() {
+        let text = "<?xml version='1.0'?>\r\n<!DOCTYPE a PUBLIC \"-//x\" \"y.dtd\" [\
+                    <!ENTITY e 'v'>]>\r<!-- <b>not an element</b> -->\
+                    <a><b>one\r\ntwo\rthree</b><c><![CDATA[x < y & z]]></c>\
+                    <d>&#233;&#xE9;&lt;&unknown;</d><!-- > --><e a='1>2'/></a>trailing";
+        let dom = Dom::parse(text, 64).unwrap();
+        let root = dom.root();
+        let names: Vec<&str> = dom.children(root).map(|c| dom.name(c)).collect();
+        assert_eq!(names, ["b", "c", "d", "e"]);
+        assert_eq!(dom.child_text(root, "b"), Some("one\ntwo\nthree"));
+        assert_eq!(dom.child_text(root, "c"), Some("x < y & z"));
+        assert_eq!(dom.child_text(root, "d"), Some("\u{e9}\u{e9}<&unknown;"));
+        let e = dom.child(root, "e").unwrap();
+        assert_eq!(dom.attr(e, "a").as_deref(), Some("1>2"));
+    }
+
+    #[test]
+    fn broken_markup_is_malformed_with_a_reason() {
+        for (text, reason) in [
+            ("</a>", "never opened"),
+            ("<a>fish & chips</a>", "starts no reference"),
+            ("<a><b x='1'", "ends inside a tag"),
+            ("<a><!-- open", "ends inside a comment"),
+            ("<a><![CDATA[ open", "ends inside a CDATA section"),
+            ("<a></b>", "expected </a>, found </b>"),
+            ("<a>< b/></a>", "without a name"),
+        ] {
+            match Dom::parse(text, 64) {
+                Err(ReadError::MalformedXml { detail, .. }) => {
+                    assert!(detail.contains(reason), "{text}: {detail}")
+                }
+                other => panic!("{text}: expected malformed XML, got {other:?}"),
+            }
+        }
     }
 
     #[test]
