@@ -113,3 +113,68 @@ fn the_same_seed_gives_the_same_harmonisation() {
     assert_eq!(first.score, second.score);
     assert_eq!(first.chords, second.chords);
 }
+
+const MELODIES: [&str; 5] = [
+    "old-hundredth",
+    "twinkle",
+    "ode-to-joy",
+    "au-clair-de-la-lune",
+    "minuet-in-d-minor",
+];
+
+const STYLES: [HarmonyStyle; 5] = [
+    HarmonyStyle::Chorale,
+    HarmonyStyle::Classical,
+    HarmonyStyle::Jazz,
+    HarmonyStyle::Pop,
+    HarmonyStyle::Modal,
+];
+
+#[test]
+fn every_chord_symbol_names_its_quality_in_every_style_and_voice_count() {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in MELODIES {
+        let melody = builtin(name);
+        for style in STYLES {
+            for voices in 2..=4 {
+                let request = HarmonizeRequest {
+                    style,
+                    voices,
+                    seed: 7,
+                };
+                let result = harmonize(&melody, &request).unwrap();
+                for chord in &result.chords {
+                    assert!(
+                        !chord.symbol.contains('?') && !chord.symbol.is_empty(),
+                        "{name} {style:?} {voices}: {chord:?}"
+                    );
+                    seen.insert(chord.symbol.clone());
+                }
+            }
+        }
+    }
+    // The symbols are not all plain triads: the fix covers minor, seventh and inverted chords.
+    assert!(seen.iter().any(|s| s.ends_with('7')), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains('/')), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains('m')), "{seen:?}");
+}
+
+#[test]
+fn the_symbol_of_every_vocabulary_chord_matches_its_quality_whatever_octave_its_tones_are_in() {
+    let c_major = Scale::new(Pitch::parse("C4").unwrap(), Mode::Major);
+    let symbols: Vec<String> = vocabulary(&c_major, HarmonyStyle::Jazz)
+        .iter()
+        .map(|c| c.symbol(None))
+        .collect();
+    assert_eq!(
+        symbols,
+        ["Cmaj7", "Dm7", "Em7", "Fmaj7", "G7", "Am7", "Bm7b5"]
+    );
+    let triads: Vec<String> = vocabulary(&c_major, HarmonyStyle::Chorale)
+        .iter()
+        .map(|c| c.symbol(None))
+        .collect();
+    assert_eq!(&triads[..7], ["C", "Dm", "Em", "F", "G", "Am", "Bdim"]);
+    let dominant = &vocabulary(&c_major, HarmonyStyle::Chorale)[4];
+    assert_eq!(dominant.symbol(Some(&Pitch::parse("B2").unwrap())), "G/B");
+}
