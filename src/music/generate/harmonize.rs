@@ -72,8 +72,12 @@ pub struct ChosenChord {
     pub symbol: String,
     /// `tonic`, `predominant` or `dominant`.
     pub function: String,
-    /// The sounding pitches, bass first.
+    /// The chord's own tones, once each, from the bass up (whatever the voice count).
+    pub chord_pitches: Vec<String>,
+    /// The pitches sounding at the chord's start, bass first, the melody note included.
     pub pitches: Vec<String>,
+    /// The melody note at the chord's start.
+    pub melody: String,
     /// The cadence ending a phrase here, if any: `authentic`, `half`, `plagal`, `deceptive`.
     pub cadence: Option<String>,
 }
@@ -709,16 +713,12 @@ fn describe(
             continue;
         };
         let chord = &chords[*index];
+        let melody_note = slot.melody.as_ref().map(|m| m.first);
         let mut pitches: Vec<Pitch> = voicing.pitches.clone();
-        if let Some(melody_note) = slot.melody.as_ref().map(|m| m.first)
-            && chord.role_of(melody_note.pitch_class()).is_some()
-        {
-            pitches.push(melody_note);
-        }
+        pitches.extend(melody_note);
         pitches.sort_by_key(Pitch::midi);
-        let roman = Chord::new(pitches.clone())
-            .map(|c| roman_numeral_from_chord(&c, &key).figure)
-            .unwrap_or_default();
+        let chord_pitches = tones_over(chord, voicing.bass());
+        let roman = roman_of(chord, &chord_pitches, &key, scale);
         let cadence = (slot.cadence || slot.last)
             .then(|| cadence_name(previous, chord))
             .flatten();
@@ -729,12 +729,65 @@ fn describe(
             roman,
             symbol: chord.symbol(Some(voicing.bass())),
             function: chord.function.name().to_string(),
+            chord_pitches: chord_pitches.iter().map(Pitch::name_with_octave).collect(),
             pitches: pitches.iter().map(Pitch::name_with_octave).collect(),
+            melody: melody_note.map_or_else(String::new, |p| p.name_with_octave()),
             cadence,
         });
         previous = Some(chord);
     }
     described
+}
+
+/// The chord's tones, once each, from `bass` up within an octave and a bit.
+fn tones_over(chord: &ChordTemplate, bass: &Pitch) -> Vec<Pitch> {
+    let mut tones = vec![*bass];
+    for tone in &chord.tones {
+        if tone.pitch_class() == bass.pitch_class() {
+            continue;
+        }
+        let mut pitch = Pitch::new(tone.step, tone.alter, bass.octave - 1);
+        while pitch.midi() <= bass.midi() {
+            pitch = Pitch::new(pitch.step, pitch.alter, pitch.octave + 1);
+        }
+        tones.push(pitch);
+    }
+    tones.sort_by_key(Pitch::midi);
+    tones
+}
+
+/// The Roman numeral of the chosen chord (not of the voices that happen to sound it), with
+/// its inversion; an applied dominant is named against the chord it leads to (`V/V`).
+fn roman_of(chord: &ChordTemplate, tones: &[Pitch], key: &Key, scale: &Scale) -> String {
+    let Some(sounded) = Chord::new(tones.to_vec()) else {
+        return String::new();
+    };
+    let Some(target) = chord.leads_to else {
+        return roman_numeral_from_chord(&sounded, key).figure;
+    };
+    let target_root = scale.degree_pitch(target);
+    let target_third = scale.degree_pitch(target + 2);
+    let major = (target_third.midi() - target_root.midi()).rem_euclid(12) == 4;
+    let target_key = Key::new(
+        target_root,
+        if major {
+            KeyMode::Major
+        } else {
+            KeyMode::Minor
+        },
+    );
+    let target_triad = Chord::new(vec![
+        target_root,
+        target_third,
+        scale.degree_pitch(target + 4),
+    ]);
+    let target_numeral = target_triad
+        .map(|c| roman_numeral_from_chord(&c, key).figure)
+        .unwrap_or_default();
+    format!(
+        "{}/{target_numeral}",
+        roman_numeral_from_chord(&sounded, &target_key).figure
+    )
 }
 
 /// The kind of cadence from `before` to `chord`.

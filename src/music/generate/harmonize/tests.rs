@@ -178,3 +178,66 @@ fn the_symbol_of_every_vocabulary_chord_matches_its_quality_whatever_octave_its_
     let dominant = &vocabulary(&c_major, HarmonyStyle::Chorale)[4];
     assert_eq!(dominant.symbol(Some(&Pitch::parse("B2").unwrap())), "G/B");
 }
+
+/// A Roman numeral without its inversion figures: `V65/V` is `V/V`, `I6` is `I`, `V#42` is `V`.
+fn numeral_letters(roman: &str) -> String {
+    roman
+        .split('/')
+        .map(|part| {
+            let figures = part
+                .char_indices()
+                .find(|&(at, c)| c.is_ascii_digit() || (at > 0 && matches!(c, '#' | 'b')))
+                .map_or(part.len(), |(at, _)| at);
+            part[..figures].to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn the_roman_numeral_names_the_chosen_chord_whatever_the_number_of_voices() {
+    for name in MELODIES {
+        let melody = builtin(name);
+        for style in STYLES {
+            // Each chord (by its symbol without the bass) must get one numeral in all voice counts.
+            let mut numerals: std::collections::BTreeMap<
+                String,
+                std::collections::BTreeSet<String>,
+            > = Default::default();
+            for voices in 2..=4 {
+                let request = HarmonizeRequest {
+                    style,
+                    voices,
+                    seed: 5,
+                };
+                let result = harmonize(&melody, &request).unwrap();
+                for chord in &result.chords {
+                    let root_symbol = chord.symbol.split('/').next().unwrap().to_string();
+                    numerals
+                        .entry(root_symbol)
+                        .or_default()
+                        .insert(numeral_letters(&chord.roman));
+                    // The chord's own tones: three or four pitch classes, the bass among them.
+                    let classes: std::collections::BTreeSet<u8> = chord
+                        .chord_pitches
+                        .iter()
+                        .map(|p| Pitch::parse(p).unwrap().pitch_class())
+                        .collect();
+                    assert!(
+                        (3..=4).contains(&classes.len()),
+                        "{name} {style:?} {voices}: {chord:?}"
+                    );
+                    // What sounds includes the melody, and has one pitch per voice.
+                    assert_eq!(chord.pitches.len(), voices, "{name} {style:?}: {chord:?}");
+                    assert!(
+                        chord.pitches.contains(&chord.melody),
+                        "{name} {style:?} {voices}: {chord:?}"
+                    );
+                }
+            }
+            for (symbol, found) in &numerals {
+                assert_eq!(found.len(), 1, "{name} {style:?}: {symbol} is {found:?}");
+            }
+        }
+    }
+}
