@@ -99,7 +99,7 @@ pub struct Harmonization {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HarmonizeError {
     /// The first part has no notes.
-    #[error("the melody (the score's first part) has no notes to harmonise")]
+    #[error("the melody part has no notes to harmonise; import a melody with notes")]
     NoMelody,
     /// The voice count is out of range.
     #[error("voice_parts is {0}; use 2, 3 or 4 (melody included)")]
