@@ -618,3 +618,54 @@ async fn every_generation_tool_refuses_a_score_with_no_notes() {
     );
     client.cancel().await.unwrap();
 }
+
+#[test]
+#[ignore = "known gap: the 8-measure excerpt of bwv103.6 still ends on V (F#7) in 3 and 4 voices"]
+fn chorale_soprano_harmonisations_end_with_an_authentic_cadence_on_a_root_position_tonic() {
+    use music_mcp::music::roman::Key;
+    use music_mcp::tools::generated::melody_first;
+    let Some(corpus) = shared_corpus("chorale_soprano_harmonisations_end...") else {
+        return;
+    };
+    let mut checked = 0;
+    for file in scores_in(&corpus.join("bach")).iter().take(8) {
+        let score = read_path(file, &ReadLimits::default()).unwrap();
+        let (soprano_first, _) = melody_first(&score, "chorale", None).unwrap();
+        let melody = melody_of(&soprano_first);
+        for voices in [3, 4] {
+            for style in [HarmonyStyle::Chorale, HarmonyStyle::Classical] {
+                let request = HarmonizeRequest {
+                    style,
+                    voices,
+                    seed: 2,
+                };
+                let result = harmonize(&melody, &request).unwrap();
+                let what = format!("{} {style:?} {voices}", file.display());
+                let last = result.chords.last().unwrap();
+                let pc = |name: &str| Pitch::parse(name).unwrap().pitch_class();
+                assert!(last.roman == "I" || last.roman == "i", "{what}: {last:?}");
+                assert_eq!(pc(&last.pitches[0]), pc(&last.chord_pitches[0]), "{what}");
+                // The last chord before the final tonic's run.
+                let before = result
+                    .chords
+                    .iter()
+                    .rev()
+                    .find(|c| c.roman != last.roman)
+                    .unwrap();
+                let key = Key::parse(&result.key).unwrap();
+                let dominant = key.scale_pitch(4).pitch_class();
+                let in_v = [0, 4, 7]
+                    .map(|s| (dominant + s) % 12)
+                    .contains(&pc(&before.melody));
+                if in_v && before.function == "dominant" {
+                    assert_eq!(pc(&before.pitches[0]), dominant, "{what}: {before:?}");
+                }
+                if before.roman.starts_with('V') && !before.roman.contains('/') {
+                    assert_eq!(last.cadence.as_deref(), Some("authentic"), "{what}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}

@@ -168,7 +168,7 @@ fn the_symbol_of_every_vocabulary_chord_matches_its_quality_whatever_octave_its_
         .collect();
     assert_eq!(
         symbols,
-        ["Cmaj7", "Dm7", "Em7", "Fmaj7", "G7", "Am7", "Bm7b5"]
+        ["Cmaj7", "Dm7", "Em7", "Fmaj7", "G7", "Am7", "Bm7b5", "C"]
     );
     let triads: Vec<String> = vocabulary(&c_major, HarmonyStyle::Chorale)
         .iter()
@@ -240,4 +240,102 @@ fn the_roman_numeral_names_the_chosen_chord_whatever_the_number_of_voices() {
             }
         }
     }
+}
+
+/// Checks the end of a harmonisation: a root-position tonic last, and in the cadential styles
+/// an authentic cadence reported when the melody note before the final one lies in V.
+pub(crate) fn assert_cadential_ending(
+    melody: &Score,
+    style: HarmonyStyle,
+    result: &Harmonization,
+    what: &str,
+) {
+    let last = result.chords.last().unwrap();
+    assert!(
+        matches!(numeral_letters(&last.roman).as_str(), "I" | "i"),
+        "{what}: ends on {last:?}"
+    );
+    assert_eq!(last.function, "tonic", "{what}: {last:?}");
+    let bass = Pitch::parse(&last.pitches[0]).unwrap().pitch_class();
+    let root = Pitch::parse(&last.chord_pitches[0]).unwrap().pitch_class();
+    assert_eq!(bass, root, "{what}: the final tonic is inverted: {last:?}");
+    if !matches!(
+        style,
+        HarmonyStyle::Chorale | HarmonyStyle::Classical | HarmonyStyle::Pop
+    ) {
+        return;
+    }
+    // The chord sounding when the final note starts, and the one before it.
+    let line = part_line(&melody.parts[0]);
+    let final_start = line.last().unwrap().start;
+    let start_of = |chord: &ChosenChord| {
+        let measure = melody.parts[0]
+            .measures
+            .iter()
+            .find(|m| m.number == chord.measure)
+            .unwrap();
+        measure.offset.to_f64() + chord.beat_offset
+    };
+    let before = result
+        .chords
+        .iter()
+        .rev()
+        .find(|c| start_of(c) < final_start.to_f64() - 1e-9)
+        .unwrap();
+    let dominant = Key::parse(&result.key)
+        .map(|key| {
+            let root = key.scale_pitch(4);
+            [
+                root.pitch_class(),
+                (root.pitch_class() + 4) % 12,
+                (root.pitch_class() + 7) % 12,
+            ]
+        })
+        .unwrap();
+    let melody_note = Pitch::parse(&before.melody).unwrap().pitch_class();
+    if dominant.contains(&melody_note) {
+        assert!(
+            numeral_letters(&before.roman) == "V",
+            "{what}: before the end {before:?}"
+        );
+        assert_eq!(
+            Pitch::parse(&before.pitches[0]).unwrap().pitch_class(),
+            dominant[0],
+            "{what}: the V is inverted: {before:?}"
+        );
+        assert_eq!(
+            last.cadence.as_deref(),
+            Some("authentic"),
+            "{what}: {:?}",
+            &result.chords[result.chords.len().saturating_sub(4)..]
+        );
+    }
+}
+
+#[test]
+fn every_harmonisation_ends_on_a_root_position_tonic_after_a_root_position_dominant() {
+    let mut authentic = 0;
+    for name in MELODIES {
+        let melody = builtin(name);
+        for style in STYLES {
+            for voices in 2..=4 {
+                let request = HarmonizeRequest {
+                    style,
+                    voices,
+                    seed: 11,
+                };
+                let result = harmonize(&melody, &request).unwrap();
+                assert_cadential_ending(
+                    &melody,
+                    style,
+                    &result,
+                    &format!("{name} {style:?} {voices}"),
+                );
+                authentic += usize::from(
+                    result.chords.last().unwrap().cadence.as_deref() == Some("authentic"),
+                );
+            }
+        }
+    }
+    assert!(authentic > 0);
 }

@@ -156,6 +156,14 @@ pub fn vocabulary(scale: &Scale, style: HarmonyStyle) -> Vec<ChordTemplate> {
         chords.push(chord);
     }
 
+    // Jazz also keeps the plain tonic triad, dearer than the seventh chords, for a final tonic
+    // in root position where three voices cannot hold the major seventh's guide tones.
+    if style == HarmonyStyle::Jazz {
+        let mut triad = diatonic(scale, 0, false, minor_key);
+        triad.cost = 1.5;
+        chords.push(triad);
+    }
+
     // Dominant sevenths and applied dominants for the tonal four-part styles.
     if matches!(style, HarmonyStyle::Chorale | HarmonyStyle::Classical) {
         let mut seventh = diatonic(scale, 4, true, minor_key);
