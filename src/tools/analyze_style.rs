@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::actor::blocking;
+use super::generated::{PartUsed, melody_first};
 use super::{Services, Tool, ToolError};
 use crate::music::generate::style::{StyleFeatures, style_features};
 
@@ -15,6 +16,9 @@ use crate::music::generate::style::{StyleFeatures, style_features};
 pub struct AnalyzeStyleArgs {
     /// The id of a stored score.
     pub score_id: String,
+    /// The melody's part index, from 0 (default: the first part named soprano, else part 0).
+    #[serde(default)]
+    pub part: Option<usize>,
 }
 
 /// What `analyze_style` returns.
@@ -22,6 +26,8 @@ pub struct AnalyzeStyleArgs {
 pub struct AnalyzeStyleResult {
     /// The id asked for.
     pub score_id: String,
+    /// The part read as the melody.
+    pub part: PartUsed,
     /// The features.
     pub features: StyleFeatures,
 }
@@ -42,8 +48,10 @@ impl Tool for AnalyzeStyle {
     ) -> Result<AnalyzeStyleResult, ToolError> {
         blocking(move || {
             let score = services.load_score(&args.score_id)?;
+            let (score, part) = melody_first(&score, &args.score_id, args.part)?;
             Ok(AnalyzeStyleResult {
-                features: style_features(std::slice::from_ref(&*score)),
+                features: style_features(std::slice::from_ref(&score)),
+                part,
                 score_id: args.score_id,
             })
         })

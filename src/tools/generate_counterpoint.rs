@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::actor::blocking;
 use super::check_counterpoint::{RuleStatus, parse_mode, rule_statuses};
 use super::error::validate_score_id;
-use super::generated::{Generation, new_score_id, store_generated};
+use super::generated::{Generation, PartUsed, melody_first, new_score_id, store_generated};
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::music::generate::counterpoint::rules::Violation;
 use crate::music::generate::counterpoint::search::{DEFAULT_NODE_BUDGET, SearchRequest, generate};
@@ -25,8 +25,12 @@ use crate::store::ScoreMeta;
 /// Arguments of `generate_counterpoint`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct GenerateCounterpointArgs {
-    /// The stored score whose first part is the cantus firmus (one note per measure).
+    /// The stored score holding the cantus firmus (one note per measure).
     pub score_id: String,
+    /// The cantus firmus's part index, from 0 (default: the first part named soprano, else
+    /// part 0).
+    #[serde(default)]
+    pub part: Option<usize>,
     /// The species, 1 to 5 (default 1).
     #[serde(default)]
     pub species: Option<u8>,
@@ -53,6 +57,8 @@ pub struct GenerateCounterpointResult {
     pub score: ScoreMeta,
     /// The score the cantus came from.
     pub source_score_id: String,
+    /// The part read as the cantus firmus.
+    pub part: PartUsed,
     /// The species, 1 to 5.
     pub species: u8,
     /// Above or below.
@@ -108,7 +114,8 @@ impl Tool for GenerateCounterpoint {
             let args = &request.args;
             let score = services.load_score(&args.score_id)?;
             let not_usable = |err: &dyn std::fmt::Display| ToolError::new(ToolErrorKind::NotAnalysable, err.to_string());
-            let part = score.parts.first().ok_or_else(|| not_usable(&"the score has no parts"))?;
+            let (score, used) = melody_first(&score, &args.score_id, args.part)?;
+            let part = &score.parts[0];
             let cantus = cantus_from_part(part).map_err(|e| not_usable(&e))?;
             let seed = args.seed.unwrap_or(request.fallback_seed);
             let search = SearchRequest {
@@ -143,6 +150,7 @@ impl Tool for GenerateCounterpoint {
             Ok(GenerateCounterpointResult {
                 score: meta,
                 source_score_id: args.score_id.clone(),
+                part: used,
                 species: number,
                 voice_position: position,
                 mode: exercise.scale.to_string(),

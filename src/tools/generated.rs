@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::error::validate_score_id;
 use super::import_score::{score_meta, store_score};
-use super::{Services, ToolError};
-use crate::music::model::Score;
+use super::{Services, ToolError, ToolErrorKind};
+use crate::music::model::{Part, Score};
 use crate::music::voice_leading::extra::voice_leading_extras;
 use crate::music::voice_leading::{KindCounts, VoiceLeading, voice_leading};
 use crate::store::ScoreMeta;
@@ -97,4 +97,96 @@ pub fn voice_leading_summary(score: &Score) -> Option<VoiceLeadingSummary> {
         spacing: extras.spacing.len() as u32,
         out_of_range: extras.ranges.len() as u32,
     })
+}
+
+/// The part a generating tool reads as its melody (or cantus firmus), as replies name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PartUsed {
+    /// Its index in the score, from 0.
+    pub index: usize,
+    /// Its name (or id), empty when it has none.
+    pub name: String,
+}
+
+/// A part's name for replies: the part name, else its id.
+fn part_name(part: &Part) -> String {
+    part.name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| part.id.clone())
+        .unwrap_or_default()
+}
+
+/// The part a melody is read from when none is asked for: the first whose name says soprano,
+/// else the first part (part 0 of a Bach chorale can be a horn).
+pub fn default_melody_part(score: &Score) -> usize {
+    score
+        .parts
+        .iter()
+        .position(|part| {
+            [&part.name, &part.id, &part.abbreviation]
+                .into_iter()
+                .flatten()
+                .any(|n| n.to_lowercase().contains("soprano"))
+        })
+        .unwrap_or(0)
+}
+
+/// True when a part has at least one note.
+pub fn has_notes(part: &Part) -> bool {
+    part.events().any(|placed| !placed.event.is_rest())
+}
+
+/// Chooses the melody part of `score` (the one asked for, or [`default_melody_part`]) and
+/// returns the score with that part first, the others after it in their order; a tool error
+/// when the part does not exist or has no notes.
+pub fn melody_first(
+    score: &Score,
+    score_id: &str,
+    requested: Option<usize>,
+) -> Result<(Score, PartUsed), ToolError> {
+    if score.parts.is_empty() {
+        return Err(ToolError::new(
+            ToolErrorKind::NotAnalysable,
+            format!("score '{score_id}' has no parts; import a melody with notes"),
+        ));
+    }
+    let index = match requested {
+        Some(index) if index >= score.parts.len() => {
+            return Err(ToolError::invalid(format!(
+                "part is {index}, but score '{score_id}' has {} parts; use 0 to {}",
+                score.parts.len(),
+                score.parts.len() - 1
+            )));
+        }
+        Some(index) => index,
+        None => default_melody_part(score),
+    };
+    let part = &score.parts[index];
+    if !has_notes(part) {
+        return Err(ToolError::new(
+            ToolErrorKind::NotAnalysable,
+            format!("score '{score_id}' has no notes in part {index}; import a melody with notes"),
+        ));
+    }
+    let used = PartUsed {
+        index,
+        name: part_name(part),
+    };
+    let mut parts = Vec::with_capacity(score.parts.len());
+    parts.push(part.clone());
+    parts.extend(
+        score
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != index)
+            .map(|(_, p)| p.clone()),
+    );
+    let reordered = Score {
+        metadata: score.metadata.clone(),
+        parts,
+        spelling_inferred: score.spelling_inferred,
+    };
+    Ok((reordered, used))
 }

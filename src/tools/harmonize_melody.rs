@@ -1,4 +1,4 @@
-//! `harmonize_melody`: harmonise the first part of a stored score in 2 to 4 voices and store
+//! `harmonize_melody`: harmonise one part of a stored score (by default its soprano) in 2 to 4 voices and store
 //! the result as a new score.
 //!
 //! The music is `crate::music::generate::harmonize`; this tool checks the arguments, stores the
@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::actor::blocking;
 use super::error::validate_score_id;
 use super::generated::{
-    Generation, VoiceLeadingSummary, new_score_id, store_generated, voice_leading_summary,
+    Generation, PartUsed, VoiceLeadingSummary, melody_first, new_score_id, store_generated,
+    voice_leading_summary,
 };
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::music::generate::harmonize::{ChosenChord, HarmonizeRequest, HarmonyStyle, harmonize};
@@ -22,8 +23,11 @@ use crate::store::ScoreMeta;
 /// Arguments of `harmonize_melody`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct HarmonizeMelodyArgs {
-    /// The stored score whose first part is the melody.
+    /// The stored score holding the melody.
     pub score_id: String,
+    /// The melody's part index, from 0 (default: the first part named soprano, else part 0).
+    #[serde(default)]
+    pub part: Option<usize>,
     /// `chorale` (default), `classical`, `jazz`, `pop` or `modal`.
     #[serde(default)]
     pub style: Option<HarmonyStyle>,
@@ -46,6 +50,8 @@ pub struct HarmonizeMelodyResult {
     pub score: ScoreMeta,
     /// The score the melody came from.
     pub source_score_id: String,
+    /// The part harmonised.
+    pub part: PartUsed,
     /// The style used.
     pub style: HarmonyStyle,
     /// Voices in all.
@@ -102,6 +108,7 @@ fn run_blocking(
 ) -> Result<HarmonizeMelodyResult, ToolError> {
     let args = &request.args;
     let score = services.load_score(&args.score_id)?;
+    let (score, part) = melody_first(&score, &args.score_id, args.part)?;
     let style = args.style.unwrap_or(HarmonyStyle::Chorale);
     let seed = args.seed.unwrap_or(request.fallback_seed);
     let settings = HarmonizeRequest {
@@ -128,6 +135,7 @@ fn run_blocking(
     Ok(HarmonizeMelodyResult {
         score: meta,
         source_score_id: args.score_id.clone(),
+        part,
         style,
         voice_parts: voices,
         seed,

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::blocking;
 use super::error::validate_score_id;
-use super::generated::{Generation, new_score_id, store_generated};
+use super::generated::{
+    Generation, PartUsed, default_melody_part, has_notes, melody_first, new_score_id,
+    store_generated,
+};
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::corpus::{list_in, resolve_in};
 use crate::music::generate::style::{
@@ -35,6 +38,10 @@ pub struct ImitateStyleArgs {
     /// A corpus folder to learn from, such as `bach` (give this or `score_id`).
     #[serde(default)]
     pub composer: Option<String>,
+    /// With `score_id`: the melody's part index, from 0 (default: the first part named
+    /// soprano, else part 0). A composer's pieces always use that default.
+    #[serde(default)]
+    pub part: Option<usize>,
     /// Measures to write, 1 to 64 (default 8).
     #[serde(default)]
     pub length: Option<u32>,
@@ -63,6 +70,9 @@ pub struct ImitateStyleResult {
     pub score: ScoreMeta,
     /// The pieces learned from: the score id, or corpus names.
     pub learned_from: Vec<String>,
+    /// With `score_id`: the part learned as the melody.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<PartUsed>,
     /// The seed used.
     pub seed: u64,
     /// The Markov order used.
@@ -155,9 +165,21 @@ fn run_blocking(
     settings: &Settings,
 ) -> Result<ImitateStyleResult, ToolError> {
     let args = &request.args;
-    let (names, pieces) = match &args.score_id {
-        Some(id) => (vec![id.clone()], vec![(*services.load_score(id)?).clone()]),
-        None => composer_pieces(services, &settings.base, settings.max_pieces)?,
+    let (names, pieces, part) = match &args.score_id {
+        Some(id) => {
+            let (score, part) = melody_first(&*services.load_score(id)?, id, args.part)?;
+            (vec![id.clone()], vec![score], Some(part))
+        }
+        None => {
+            if args.part.is_some() {
+                return Err(ToolError::invalid(
+                    "part goes with score_id; a composer's pieces are read from their soprano \
+                     (else first) part",
+                ));
+            }
+            let (names, pieces) = composer_pieces(services, &settings.base, settings.max_pieces)?;
+            (names, pieces, None)
+        }
     };
     let seed = args.seed.unwrap_or(request.fallback_seed);
     let model = learn(&pieces, usize::from(settings.order));
@@ -185,6 +207,7 @@ fn run_blocking(
     Ok(ImitateStyleResult {
         score: meta,
         learned_from: names,
+        part,
         seed,
         order: settings.order,
         learned,
@@ -215,8 +238,16 @@ fn composer_pieces(
         let Ok(entry) = resolve_in(&name, folders) else {
             continue;
         };
-        match read_bytes(&entry.bytes, Some(&entry.file_name), &services.limits) {
-            Ok(score) if !score.parts.is_empty() => {
+        let read = read_bytes(&entry.bytes, Some(&entry.file_name), &services.limits);
+        let melody = read.ok().and_then(|score| {
+            let index = default_melody_part(&score);
+            let usable = score.parts.get(index).is_some_and(has_notes);
+            usable
+                .then(|| melody_first(&score, &name, Some(index)).ok())
+                .flatten()
+        });
+        match melody {
+            Some((score, _)) => {
                 used.push(name);
                 pieces.push(score);
             }

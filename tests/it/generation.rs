@@ -463,3 +463,209 @@ async fn imitating_bach_learns_from_the_corpus_chorales_and_reports_both_styles(
     );
     client.cancel().await.unwrap();
 }
+
+/// A two-part MusicXML score of four whole-note measures in C major: a horn part first (on
+/// G4 throughout), then the soprano with the tune.
+fn horn_and_soprano_xml() -> String {
+    let measures = |notes: &[(&str, i32)]| -> String {
+        notes
+            .iter()
+            .enumerate()
+            .map(|(index, (step, octave))| {
+                let attributes = if index == 0 {
+                    "<attributes><divisions>1</divisions><key><fifths>0</fifths></key>\
+                     <time><beats>4</beats><beat-type>4</beat-type></time>\
+                     <clef><sign>G</sign><line>2</line></clef></attributes>"
+                } else {
+                    ""
+                };
+                format!(
+                    "<measure number=\"{}\">{attributes}<note><pitch><step>{step}</step>\
+                     <octave>{octave}</octave></pitch><duration>4</duration><type>whole</type>\
+                     </note></measure>",
+                    index + 1
+                )
+            })
+            .collect()
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<score-partwise version=\"3.1\">\
+         <part-list><score-part id=\"P1\"><part-name>Horn</part-name></score-part>\
+         <score-part id=\"P2\"><part-name>Soprano</part-name></score-part></part-list>\
+         <part id=\"P1\">{}</part><part id=\"P2\">{}</part></score-partwise>\n",
+        measures(&[("G", 4), ("G", 4), ("G", 4), ("G", 4)]),
+        measures(&[("C", 5), ("D", 5), ("B", 4), ("C", 5)]),
+    )
+}
+
+#[tokio::test]
+async fn the_generation_tools_read_the_soprano_part_by_default_and_any_part_asked_for() {
+    let (client, _data) = client_with_corpus("it-generation-part", None).await;
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "duo", "source": horn_and_soprano_xml(), "source_type": "text"}),
+    )
+    .await
+    .unwrap();
+    let soprano = json!({"index": 1, "name": "Soprano"});
+    let horn = json!({"index": 0, "name": "Horn"});
+
+    let harmonised = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "duo", "seed": 1, "voice_parts": 3}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(harmonised["part"], soprano, "{harmonised}");
+    let mut melody: Vec<&str> = harmonised["chords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["melody"].as_str().unwrap())
+        .collect();
+    melody.dedup();
+    assert_eq!(melody, ["C5", "D5", "B4", "C5"], "{harmonised}");
+    let of_horn = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "duo", "seed": 1, "part": 0, "new_score_id": "duo_horn"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(of_horn["part"], horn);
+    assert!(
+        of_horn["chords"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["melody"] == "G4"),
+        "{of_horn}"
+    );
+
+    let style = call(&client, "analyze_style", json!({"score_id": "duo"}))
+        .await
+        .unwrap();
+    assert_eq!(style["part"], soprano, "{style}");
+    let horn_style = call(
+        &client,
+        "analyze_style",
+        json!({"score_id": "duo", "part": 0}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(horn_style["part"], horn);
+    assert_ne!(style["features"], horn_style["features"]);
+
+    let imitated = call(
+        &client,
+        "imitate_style",
+        json!({"score_id": "duo", "seed": 2, "length": 4}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(imitated["part"], soprano, "{imitated}");
+    assert_eq!(imitated["learned"], style["features"]);
+
+    let counterpoint = call(
+        &client,
+        "generate_counterpoint",
+        json!({"score_id": "duo", "seed": 3}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(counterpoint["part"], soprano, "{counterpoint}");
+
+    let beyond = call(
+        &client,
+        "harmonize_melody",
+        json!({"score_id": "duo", "part": 2}),
+    )
+    .await
+    .unwrap_err();
+    assert!(beyond.contains("has 2 parts"), "{beyond}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_generation_tool_refuses_a_score_with_no_notes() {
+    let (client, _data) = client_with_corpus("it-generation-empty", None).await;
+    call(
+        &client,
+        "import_score",
+        json!({"score_id": "rests", "source": "X:1\nT:r\nM:4/4\nL:1/4\nK:C\nz4|z4|]\n", "source_type": "text"}),
+    )
+    .await
+    .unwrap();
+    for (tool, args) in [
+        ("harmonize_melody", json!({"score_id": "rests"})),
+        ("analyze_style", json!({"score_id": "rests"})),
+        ("imitate_style", json!({"score_id": "rests", "seed": 1})),
+        ("generate_counterpoint", json!({"score_id": "rests"})),
+    ] {
+        let refused = call(&client, tool, args).await.unwrap_err();
+        assert!(
+            refused.contains("score 'rests' has no notes in part 0; import a melody with notes"),
+            "{tool}: {refused}"
+        );
+    }
+    let listed = call(&client, "list_scores", json!({})).await.unwrap();
+    assert_eq!(
+        listed.to_string().matches("\"score_id\"").count(),
+        1,
+        "nothing generated: {listed}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[test]
+#[ignore = "known gap: the 8-measure excerpt of bwv103.6 still ends on V (F#7) in 3 and 4 voices"]
+fn chorale_soprano_harmonisations_end_with_an_authentic_cadence_on_a_root_position_tonic() {
+    use music_mcp::music::roman::Key;
+    use music_mcp::tools::generated::melody_first;
+    let Some(corpus) = shared_corpus("chorale_soprano_harmonisations_end...") else {
+        return;
+    };
+    let mut checked = 0;
+    for file in scores_in(&corpus.join("bach")).iter().take(8) {
+        let score = read_path(file, &ReadLimits::default()).unwrap();
+        let (soprano_first, _) = melody_first(&score, "chorale", None).unwrap();
+        let melody = melody_of(&soprano_first);
+        for voices in [3, 4] {
+            for style in [HarmonyStyle::Chorale, HarmonyStyle::Classical] {
+                let request = HarmonizeRequest {
+                    style,
+                    voices,
+                    seed: 2,
+                };
+                let result = harmonize(&melody, &request).unwrap();
+                let what = format!("{} {style:?} {voices}", file.display());
+                let last = result.chords.last().unwrap();
+                let pc = |name: &str| Pitch::parse(name).unwrap().pitch_class();
+                assert!(last.roman == "I" || last.roman == "i", "{what}: {last:?}");
+                assert_eq!(pc(&last.pitches[0]), pc(&last.chord_pitches[0]), "{what}");
+                // The last chord before the final tonic's run.
+                let before = result
+                    .chords
+                    .iter()
+                    .rev()
+                    .find(|c| c.roman != last.roman)
+                    .unwrap();
+                let key = Key::parse(&result.key).unwrap();
+                let dominant = key.scale_pitch(4).pitch_class();
+                let in_v = [0, 4, 7]
+                    .map(|s| (dominant + s) % 12)
+                    .contains(&pc(&before.melody));
+                if in_v && before.function == "dominant" {
+                    assert_eq!(pc(&before.pitches[0]), dominant, "{what}: {before:?}");
+                }
+                if before.roman.starts_with('V') && !before.roman.contains('/') {
+                    assert_eq!(last.cadence.as_deref(), Some("authentic"), "{what}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}

@@ -29,7 +29,7 @@ use crate::music::line::{LineEvent, part_line};
 use crate::music::model::{Mode, Part, Pitch, Ql, Score, TimeSignature};
 use crate::music::roman::{Key, KeyMode, roman_numeral_from_chord};
 use vocabulary::{ChordTemplate, Function, vocabulary};
-use voicing::{FORBIDDEN, SlotMelody, Voicing, transition_cost, voicings};
+use voicing::{FORBIDDEN, SlotMelody, Voicing, bare_root_voicings, transition_cost, voicings};
 
 /// The styles of harmonisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -72,8 +72,12 @@ pub struct ChosenChord {
     pub symbol: String,
     /// `tonic`, `predominant` or `dominant`.
     pub function: String,
-    /// The sounding pitches, bass first.
+    /// The chord's own tones, once each, from the bass up (whatever the voice count).
+    pub chord_pitches: Vec<String>,
+    /// The pitches sounding at the chord's start, bass first, the melody note included.
     pub pitches: Vec<String>,
+    /// The melody note at the chord's start.
+    pub melody: String,
     /// The cadence ending a phrase here, if any: `authentic`, `half`, `plagal`, `deceptive`.
     pub cadence: Option<String>,
 }
@@ -95,7 +99,7 @@ pub struct Harmonization {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HarmonizeError {
     /// The first part has no notes.
-    #[error("the melody (the score's first part) has no notes to harmonise")]
+    #[error("the melody part has no notes to harmonise; import a melody with notes")]
     NoMelody,
     /// The voice count is out of range.
     #[error("voice_parts is {0}; use 2, 3 or 4 (melody included)")]
@@ -126,6 +130,10 @@ struct Slot {
     cadence: bool,
     first: bool,
     last: bool,
+    /// The slot lies in the melody's final note: the tonic in root position.
+    ending: bool,
+    /// The last slot before the final note: a root-position V when the style and melody allow.
+    penultimate: bool,
     strong: bool,
 }
 
@@ -303,6 +311,18 @@ fn slots(melody: &Part, line: &[LineEvent], style: HarmonyStyle) -> Vec<Slot> {
         last.last = true;
         last.cadence = true;
     }
+    if let Some(final_note) = line.last() {
+        for slot in slots.iter_mut() {
+            slot.ending = slot.melody.is_some() && slot.start >= final_note.start;
+        }
+        if let Some(before) = slots
+            .iter_mut()
+            .rev()
+            .find(|s| s.melody.is_some() && s.start < final_note.start)
+        {
+            before.penultimate = true;
+        }
+    }
     if fermatas.is_empty() {
         mark_phrase_ends(&mut slots, melody);
     }
@@ -340,6 +360,8 @@ fn slot(measure_index: usize, start: Ql, end: Ql, line: &[LineEvent], fermatas: 
         cadence: fermatas.iter().any(|&f| f >= start && f < end),
         first: false,
         last: false,
+        ending: false,
+        penultimate: false,
         strong: false,
     }
 }
@@ -471,7 +493,10 @@ impl Context<'_> {
         best
     }
 
-    /// The chords and voicings worth trying at a slot, with their own costs.
+    /// The chords and voicings worth trying at a slot, with their own costs. The final note
+    /// takes the tonic in root position; the slot before it, in the chorale, classical and
+    /// pop styles, is steered to a root-position V (or V7) when one holds the melody note. Only
+    /// when no voicing of the tonic exists are the other chords tried at the end.
     fn candidates(
         &self,
         slot: &Slot,
@@ -481,6 +506,73 @@ impl Context<'_> {
         let Some(melody) = &slot.melody else {
             return vec![(None, None, 0.0)];
         };
+        let first = melody.first.pitch_class();
+        let is_tonic = |chord: &ChordTemplate| chord.degree == 0 && chord.leads_to.is_none();
+        let is_dominant = |chord: &ChordTemplate| {
+            chord.degree == 4 && chord.leads_to.is_none() && chord.role_of(first).is_some()
+        };
+        let cadential = matches!(
+            self.style,
+            HarmonyStyle::Chorale | HarmonyStyle::Classical | HarmonyStyle::Pop
+        );
+        let required: Option<&dyn Fn(&ChordTemplate) -> bool> =
+            if slot.ending { Some(&is_tonic) } else { None };
+        if let Some(required) = required {
+            let mut found = Vec::new();
+            for (index, chord) in self.chords.iter().enumerate() {
+                if !required(chord) {
+                    continue;
+                }
+                let unary = self.chord_cost(chord, slot, next) + rng.random_range(0.0..0.4);
+                for voicing in voicings(chord, melody, self.voices, self.style, self.leading_tone) {
+                    if chord.role_of(voicing.bass().pitch_class()) != Some(0) {
+                        continue;
+                    }
+                    let cost = unary + voicing.cost;
+                    found.push((Some(index), Some(voicing), cost));
+                }
+            }
+            if found.is_empty() && slot.ending {
+                for (index, chord) in self.chords.iter().enumerate() {
+                    if required(chord) {
+                        let unary = self.chord_cost(chord, slot, next);
+                        found.extend(
+                            bare_root_voicings(chord, melody, self.voices)
+                                .into_iter()
+                                .map(|v| (Some(index), Some(v.clone()), unary + v.cost)),
+                        );
+                    }
+                }
+            }
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        let mut found = self.any_candidates(slot, melody, next, rng);
+        // Before the final note, a root-position V costs far less than anything else (a cost,
+        // not a rule, so that voice leading can still avoid parallels into the final tonic).
+        if slot.penultimate && cadential && self.chords.iter().any(is_dominant) {
+            for (chord, voicing, cost) in &mut found {
+                let chord = chord.map(|c| &self.chords[c]);
+                let root_v = chord.zip(voicing.as_ref()).is_some_and(|(c, v)| {
+                    is_dominant(c) && c.role_of(v.bass().pitch_class()) == Some(0)
+                });
+                if !root_v {
+                    *cost += 8.0;
+                }
+            }
+        }
+        found
+    }
+
+    /// Every chord holding the melody note (or any chord when none does), in every voicing.
+    fn any_candidates(
+        &self,
+        slot: &Slot,
+        melody: &SlotMelody,
+        next: Option<&Slot>,
+        rng: &mut StdRng,
+    ) -> Vec<(Option<usize>, Option<Voicing>, f64)> {
         let first = melody.first.pitch_class();
         let fits =
             |chord: &ChordTemplate| chord.role_of(first).is_some() || self.is_tension(chord, first);
@@ -702,23 +794,26 @@ fn describe(
         },
     );
     let mut described: Vec<ChosenChord> = Vec::new();
+    // The chord before the current run of one chord, which a cadence comes from.
     let mut previous: Option<&ChordTemplate> = None;
+    let mut current: Option<usize> = None;
     for (slot, chosen) in slots.iter().zip(path) {
         let Some((index, voicing)) = chosen else {
             previous = None;
+            current = None;
             continue;
         };
-        let chord = &chords[*index];
-        let mut pitches: Vec<Pitch> = voicing.pitches.clone();
-        if let Some(melody_note) = slot.melody.as_ref().map(|m| m.first)
-            && chord.role_of(melody_note.pitch_class()).is_some()
-        {
-            pitches.push(melody_note);
+        if current != Some(*index) {
+            previous = current.map(|c| &chords[c]);
+            current = Some(*index);
         }
+        let chord = &chords[*index];
+        let melody_note = slot.melody.as_ref().map(|m| m.first);
+        let mut pitches: Vec<Pitch> = voicing.pitches.clone();
+        pitches.extend(melody_note);
         pitches.sort_by_key(Pitch::midi);
-        let roman = Chord::new(pitches.clone())
-            .map(|c| roman_numeral_from_chord(&c, &key).figure)
-            .unwrap_or_default();
+        let chord_pitches = tones_over(chord, voicing.bass());
+        let roman = roman_of(chord, &chord_pitches, &key, scale);
         let cadence = (slot.cadence || slot.last)
             .then(|| cadence_name(previous, chord))
             .flatten();
@@ -729,12 +824,64 @@ fn describe(
             roman,
             symbol: chord.symbol(Some(voicing.bass())),
             function: chord.function.name().to_string(),
+            chord_pitches: chord_pitches.iter().map(Pitch::name_with_octave).collect(),
             pitches: pitches.iter().map(Pitch::name_with_octave).collect(),
+            melody: melody_note.map_or_else(String::new, |p| p.name_with_octave()),
             cadence,
         });
-        previous = Some(chord);
     }
     described
+}
+
+/// The chord's tones, once each, from `bass` up within an octave and a bit.
+fn tones_over(chord: &ChordTemplate, bass: &Pitch) -> Vec<Pitch> {
+    let mut tones = vec![*bass];
+    for tone in &chord.tones {
+        if tone.pitch_class() == bass.pitch_class() {
+            continue;
+        }
+        let mut pitch = Pitch::new(tone.step, tone.alter, bass.octave - 1);
+        while pitch.midi() <= bass.midi() {
+            pitch = Pitch::new(pitch.step, pitch.alter, pitch.octave + 1);
+        }
+        tones.push(pitch);
+    }
+    tones.sort_by_key(Pitch::midi);
+    tones
+}
+
+/// The Roman numeral of the chosen chord (not of the voices that happen to sound it), with
+/// its inversion; an applied dominant is named against the chord it leads to (`V/V`).
+fn roman_of(chord: &ChordTemplate, tones: &[Pitch], key: &Key, scale: &Scale) -> String {
+    let Some(sounded) = Chord::new(tones.to_vec()) else {
+        return String::new();
+    };
+    let Some(target) = chord.leads_to else {
+        return roman_numeral_from_chord(&sounded, key).figure;
+    };
+    let target_root = scale.degree_pitch(target);
+    let target_third = scale.degree_pitch(target + 2);
+    let major = (target_third.midi() - target_root.midi()).rem_euclid(12) == 4;
+    let target_key = Key::new(
+        target_root,
+        if major {
+            KeyMode::Major
+        } else {
+            KeyMode::Minor
+        },
+    );
+    let target_triad = Chord::new(vec![
+        target_root,
+        target_third,
+        scale.degree_pitch(target + 4),
+    ]);
+    let target_numeral = target_triad
+        .map(|c| roman_numeral_from_chord(&c, key).figure)
+        .unwrap_or_default();
+    format!(
+        "{}/{target_numeral}",
+        roman_numeral_from_chord(&sounded, &target_key).figure
+    )
 }
 
 /// The kind of cadence from `before` to `chord`.

@@ -61,10 +61,14 @@ impl ChordTemplate {
             .position(|t| t.pitch_class() == pitch_class)
     }
 
-    /// Semitones from the root to each tone.
+    /// Semitones from the root up to each tone, within an octave (the tones may be spelled
+    /// in any octave).
     fn intervals(&self) -> Vec<i32> {
         let root = self.tones[0].midi();
-        self.tones.iter().map(|t| t.midi() - root).collect()
+        self.tones
+            .iter()
+            .map(|t| (t.midi() - root).rem_euclid(12))
+            .collect()
     }
 
     /// A lead-sheet symbol such as `G`, `Em`, `F#dim`, `D7`, `Bm7b5`, `Cmaj7`, `G/B`.
@@ -150,6 +154,14 @@ pub fn vocabulary(scale: &Scale, style: HarmonyStyle) -> Vec<ChordTemplate> {
             }
         }
         chords.push(chord);
+    }
+
+    // Jazz also keeps the plain tonic triad, dearer than the seventh chords, for a final tonic
+    // in root position where three voices cannot hold the major seventh's guide tones.
+    if style == HarmonyStyle::Jazz {
+        let mut triad = diatonic(scale, 0, false, minor_key);
+        triad.cost = 1.5;
+        chords.push(triad);
     }
 
     // Dominant sevenths and applied dominants for the tonal four-part styles.

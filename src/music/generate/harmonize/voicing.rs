@@ -89,6 +89,36 @@ pub fn voicings(
     found
 }
 
+/// The root-position voicings of `chord` under `melody` that keep only the rules of range,
+/// order and spacing, dearer than any full voicing: for a final tonic under a melody too low
+/// for the voices to complete the chord (an open fifth or a bare octave then ends the piece).
+pub fn bare_root_voicings(
+    chord: &ChordTemplate,
+    melody: &SlotMelody,
+    voices: usize,
+) -> Vec<Voicing> {
+    let ranges = ranges(voices);
+    let options: Vec<Vec<Pitch>> = ranges
+        .iter()
+        .map(|&(low, high)| chord_pitches_between(chord, low, high))
+        .collect();
+    let mut found = Vec::new();
+    let mut current = Vec::with_capacity(ranges.len());
+    collect(&options, 0, melody, &mut current, &mut |pitches| {
+        let root = pitches
+            .last()
+            .is_some_and(|bass| chord.role_of(bass.pitch_class()) == Some(0));
+        if root {
+            found.push(Voicing {
+                pitches: pitches.to_vec(),
+                cost: 5.0,
+            });
+        }
+    });
+    found.truncate(MAX_VOICINGS);
+    found
+}
+
 /// Every chord pitch between two MIDI numbers.
 fn chord_pitches_between(chord: &ChordTemplate, low: i32, high: i32) -> Vec<Pitch> {
     chord
