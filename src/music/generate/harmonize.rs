@@ -312,13 +312,15 @@ fn slots(melody: &Part, line: &[LineEvent], style: HarmonyStyle) -> Vec<Slot> {
         last.cadence = true;
     }
     if let Some(final_note) = line.last() {
+        // A final note struck inside a slot (an eighth after the beat) ends in that slot too:
+        // every slot that sounds any of it takes the tonic.
         for slot in slots.iter_mut() {
-            slot.ending = slot.melody.is_some() && slot.start >= final_note.start;
+            slot.ending = slot.melody.is_some() && slot.end > final_note.start;
         }
         if let Some(before) = slots
             .iter_mut()
             .rev()
-            .find(|s| s.melody.is_some() && s.start < final_note.start)
+            .find(|s| s.melody.is_some() && s.end <= final_note.start)
         {
             before.penultimate = true;
         }
