@@ -13,6 +13,16 @@ use rmcp::ServiceExt;
 use serde_json::{Value, json};
 
 use crate::client::call_tool;
+
+/// `println!` that tolerates a closed stdout (`music-mcp demo | head`): the demo's own output
+/// is the only thing it writes there, so a reader that stops early is no error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use crate::server::MusicServer;
 use crate::tools::key_analysis::KeyAnalysisTool;
 use crate::tools::{Runtime, RuntimeConfig, Tool};
@@ -37,16 +47,16 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     });
     let client = ().serve(client_io).await.context("MCP client could not connect")?;
 
-    println!(
+    say!(
         "music-mcp demo: server started, data in {}",
         data_dir.display()
     );
     let tools = client.list_all_tools().await?;
     let names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
-    println!("tools offered over MCP: {}", names.join(", "));
+    say!("tools offered over MCP: {}", names.join(", "));
 
     // Import the built-in corpus.
-    println!("\nimporting the built-in corpus:");
+    say!("\nimporting the built-in corpus:");
     let mut ids = Vec::new();
     for piece in crate::corpus::builtin_pieces() {
         let id = piece
@@ -57,7 +67,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
             .to_string();
         let args = json!({"score_id": id, "source": piece.name, "source_type": "corpus"});
         let out = call_tool(&client, "import_score", args).await?;
-        println!(
+        say!(
             "  {:<22} {:<40} {}, {}, {}",
             id,
             out["title"].as_str().unwrap_or("(untitled)"),
@@ -71,15 +81,15 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         bail!("the built-in corpus is empty");
     }
     let listed = call_tool(&client, "list_scores", json!({})).await?;
-    println!("list_scores: {} scores stored", listed["count"]);
+    say!("list_scores: {} scores stored", listed["count"]);
 
     // Analyse each piece.
-    println!("\nkeys (music21's default, Aarden-Essen):");
+    say!("\nkeys (music21's default, Aarden-Essen):");
     let mut keys = Vec::new();
     for id in &ids {
         let info = call_tool(&client, "score_info", json!({"score_id": id})).await?;
         let key = call_tool(&client, "key_analysis", json!({"score_id": id})).await?;
-        println!(
+        say!(
             "  {:<22} {:<10} r={:.4}  then {}  | meter {}, key signature {}",
             id,
             key["name"].as_str().unwrap_or("?"),
@@ -110,7 +120,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
             })
             .unwrap_or_default();
         let totals = &made["voice_leading"]["totals"];
-        println!(
+        say!(
             "
 harmonize_melody {id} (chorale, seed 1): {} in {}, opening {} ...; parallel fifths {}, octaves {}",
             count(
@@ -125,7 +135,7 @@ harmonize_melody {id} (chorale, seed 1): {} in {}, opening {} ...; parallel fift
     }
 
     // Supervision: kill the key-analysis actor while a call is in flight.
-    println!("\nsupervision: killing the key_analysis actor while it serves a call");
+    say!("\nsupervision: killing the key_analysis actor while it serves a call");
     let before = restart_count(&client, KeyAnalysisTool::NAME).await?;
     runtime.services().faults.delay_next_calls(
         KeyAnalysisTool::NAME,
@@ -155,18 +165,18 @@ harmonize_melody {id} (chorale, seed 1): {} in {}, opening {} ...; parallel fift
         .unwrap_or("(no answer)")
         .to_string();
     let after = restart_count(&client, KeyAnalysisTool::NAME).await?;
-    println!("  actor killed mid-call: {killed}");
-    println!(
+    say!("  actor killed mid-call: {killed}");
+    say!(
         "  the call was still answered after {} ms: {} (same as before: {})",
         took.as_millis(),
         answered_key,
         answered_key == keys[0]
     );
-    println!("  key_analysis restarts: {before} -> {after}");
+    say!("  key_analysis restarts: {before} -> {after}");
 
     // Health and clean-up.
     let health = call_tool(&client, "health_check", json!({})).await?;
-    println!(
+    say!(
         "\nhealth_check: {} (version {}, {} scores stored, rss {} MiB)",
         health["status"].as_str().unwrap_or("?"),
         health["version"].as_str().unwrap_or("?"),
@@ -174,15 +184,15 @@ harmonize_melody {id} (chorale, seed 1): {} in {}, opening {} ...; parallel fift
         health["memory_rss_bytes"].as_u64().unwrap_or(0) / (1 << 20)
     );
     let deleted = call_tool(&client, "delete_score", json!({"score_id": ids[0]})).await?;
-    println!("delete_score {}: deleted={}", ids[0], deleted["deleted"]);
+    say!("delete_score {}: deleted={}", ids[0], deleted["deleted"]);
     let bad = call_tool(&client, "score_info", json!({"score_id": "no-such-score"})).await;
     if let Err(err) = &bad {
         let message = err.tool_message().unwrap_or("(not a tool error)");
-        println!("score_info on an unknown id gives a tool error: {message}");
+        say!("score_info on an unknown id gives a tool error: {message}");
     }
 
     let recovered = killed && after == before + 1 && answered_key == keys[0];
-    println!(
+    say!(
         "\nsummary: {} scores imported and analysed, {} tools called, supervision recovery {} ({} ms in all)",
         ids.len(),
         names.len(),
