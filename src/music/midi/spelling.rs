@@ -4,29 +4,13 @@
 //! C# E- F# G# B- (sharps except for E flat and B flat). The reader uses the same names so that
 //! pitch names, ranges and keys agree with music21's reading of the same file.
 
-use crate::music::model::{Pitch, Step};
+use crate::music::interval::spelled_from_midi;
+use crate::music::model::Pitch;
 
-/// The spelling of each pitch class: letter and alteration, C = 0 through B = 11.
-const SPELLING: [(Step, i8); 12] = [
-    (Step::C, 0),
-    (Step::C, 1),
-    (Step::D, 0),
-    (Step::E, -1),
-    (Step::E, 0),
-    (Step::F, 0),
-    (Step::F, 1),
-    (Step::G, 0),
-    (Step::G, 1),
-    (Step::A, 0),
-    (Step::B, -1),
-    (Step::B, 0),
-];
-
-/// The pitch music21 gives a MIDI key number (60 is C4, 61 C#4, 63 E-4).
+/// The pitch music21 gives a MIDI key number (60 is C4, 61 C#4, 63 E-4): the one default
+/// spelling of pitch space that transposition by semitones uses too.
 pub fn pitch_from_midi(key: u8) -> Pitch {
-    let key = i32::from(key);
-    let (step, alter) = SPELLING[key.rem_euclid(12) as usize];
-    Pitch::new(step, alter, key.div_euclid(12) - 1)
+    spelled_from_midi(i32::from(key))
 }
 
 #[cfg(test)]
