@@ -61,6 +61,14 @@ fn ranges(voices: usize) -> &'static [(i32, i32)] {
     }
 }
 
+/// The chord's pitches within each lower voice's range, top voice first.
+fn options_per_voice(chord: &ChordTemplate, voices: usize) -> Vec<Vec<Pitch>> {
+    ranges(voices)
+        .iter()
+        .map(|&(low, high)| chord_pitches_between(chord, low, high))
+        .collect()
+}
+
 /// Every acceptable voicing of `chord` under `melody`, cheapest first.
 pub fn voicings(
     chord: &ChordTemplate,
@@ -69,13 +77,9 @@ pub fn voicings(
     style: HarmonyStyle,
     leading_tone: u8,
 ) -> Vec<Voicing> {
-    let ranges = ranges(voices);
-    let options: Vec<Vec<Pitch>> = ranges
-        .iter()
-        .map(|&(low, high)| chord_pitches_between(chord, low, high))
-        .collect();
+    let options = options_per_voice(chord, voices);
     let mut found = Vec::new();
-    let mut current = Vec::with_capacity(ranges.len());
+    let mut current = Vec::with_capacity(options.len());
     collect(&options, 0, melody, &mut current, &mut |pitches| {
         if let Some(cost) = voicing_cost(chord, melody, pitches, style, leading_tone) {
             found.push(Voicing {
@@ -97,13 +101,9 @@ pub fn bare_root_voicings(
     melody: &SlotMelody,
     voices: usize,
 ) -> Vec<Voicing> {
-    let ranges = ranges(voices);
-    let options: Vec<Vec<Pitch>> = ranges
-        .iter()
-        .map(|&(low, high)| chord_pitches_between(chord, low, high))
-        .collect();
+    let options = options_per_voice(chord, voices);
     let mut found = Vec::new();
-    let mut current = Vec::with_capacity(ranges.len());
+    let mut current = Vec::with_capacity(options.len());
     collect(&options, 0, melody, &mut current, &mut |pitches| {
         let root = pitches
             .last()
