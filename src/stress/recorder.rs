@@ -33,7 +33,7 @@ pub struct Ack {
     /// The content hash the server returned; `None` when the write was confirmed by a retry
     /// that found the id taken (the first attempt's reply was lost).
     pub content_hash: Option<String>,
-    /// `import`, `import_generated` or `transpose`.
+    /// `import`, `import_generated`, `transpose`, or the generation tool that wrote it.
     pub kind: &'static str,
     /// Seconds into the run.
     pub at_s: f64,

@@ -155,6 +155,7 @@ impl User {
                 self.delete(id).await;
             }
             Op::Transpose => self.transpose().await,
+            Op::Harmonize | Op::Imitate => self.generate(op).await,
             Op::List => {
                 self.operation(Op::List, json!({}), false).await;
             }
@@ -211,6 +212,17 @@ impl User {
         let args = json!({"score_id": source, "interval": interval, "new_score_id": id});
         if let Ended::Done(reply) = self.operation(Op::Transpose, args, true).await {
             self.acknowledge(&id, reply.as_ref(), "transpose");
+            self.owned.push(id);
+        }
+    }
+
+    /// A harmonization or an imitation of one of the user's scores, stored as a new score.
+    async fn generate(&mut self, op: Op) {
+        let source = self.owned[self.rng.random_range(0..self.owned.len())].clone();
+        let id = self.fresh_id(if op == Op::Harmonize { "h" } else { "i" });
+        let args = workload::generation_arguments(op, &source, &id, &mut self.rng);
+        if let Ended::Done(reply) = self.operation(op, args, true).await {
+            self.acknowledge(&id, reply.as_ref(), op.tool());
             self.owned.push(id);
         }
     }

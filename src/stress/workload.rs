@@ -36,10 +36,16 @@ pub enum Op {
     Transpose,
     /// Delete one of the user's scores.
     Delete,
+    /// Harmonize the melody of one of the user's scores into a new score.
+    Harmonize,
+    /// Imitate the style of one of the user's scores in a new score.
+    Imitate,
+    /// The style features of one of the user's scores.
+    Style,
 }
 
 /// Weights of the operations a user picks among once it holds scores.
-const MIX: [(Op, u32); 11] = [
+const MIX: [(Op, u32); 14] = [
     (Op::Import, 10),
     (Op::List, 4),
     (Op::Info, 12),
@@ -51,6 +57,9 @@ const MIX: [(Op, u32); 11] = [
     (Op::Export, 8),
     (Op::Transpose, 5),
     (Op::Delete, 6),
+    (Op::Harmonize, 3),
+    (Op::Imitate, 2),
+    (Op::Style, 3),
 ];
 
 impl Op {
@@ -68,6 +77,9 @@ impl Op {
             Self::Export => "export_score",
             Self::Transpose => "transpose_score",
             Self::Delete => "delete_score",
+            Self::Harmonize => "harmonize_melody",
+            Self::Imitate => "imitate_style",
+            Self::Style => "analyze_style",
         }
     }
 
@@ -110,6 +122,31 @@ pub fn arguments(op: Op, score_id: &str, rng: &mut StdRng) -> Value {
             json!({"score_id": score_id, "format": formats[rng.random_range(0..formats.len())]})
         }
         _ => json!({"score_id": score_id}),
+    }
+}
+
+/// The arguments of a generation call on `score_id` writing `new_id`, varied at random; the
+/// seed is given so a retried call writes the same score.
+pub fn generation_arguments(op: Op, score_id: &str, new_id: &str, rng: &mut StdRng) -> Value {
+    let seed = rng.random_range(0..1_000_000u64);
+    match op {
+        Op::Harmonize => {
+            let styles = ["chorale", "classical", "jazz", "pop", "modal"];
+            json!({
+                "score_id": score_id,
+                "style": styles[rng.random_range(0..styles.len())],
+                "voice_parts": rng.random_range(2..=4u8),
+                "seed": seed,
+                "new_score_id": new_id,
+            })
+        }
+        _ => json!({
+            "score_id": score_id,
+            "length": rng.random_range(4..=16u32),
+            "complexity": rng.random_range(1..=10u8),
+            "seed": seed,
+            "new_score_id": new_id,
+        }),
     }
 }
 

@@ -16,7 +16,9 @@ use super::error::validate_score_id;
 use super::generated::{Generation, PartUsed, melody_first, new_score_id, store_generated};
 use super::{Services, Tool, ToolError, ToolErrorKind};
 use crate::music::generate::counterpoint::rules::Violation;
-use crate::music::generate::counterpoint::search::{DEFAULT_NODE_BUDGET, SearchRequest, generate};
+use crate::music::generate::counterpoint::search::{
+    DEFAULT_NODE_BUDGET, SearchEnd, SearchRequest, generate,
+};
 use crate::music::generate::counterpoint::{
     Position, Species, cantus_from_part, exercise_score, scale_of,
 };
@@ -69,6 +71,10 @@ pub struct GenerateCounterpointResult {
     pub seed: u64,
     /// True when the line breaks no rule.
     pub solved: bool,
+    /// How the search ended: `solved`, `no_line_exists` (every line the rules allow was tried,
+    /// so the returned line, with its violations, is a best effort and no perfect one exists),
+    /// or `budget_spent` (it stopped early; another seed may find a perfect line).
+    pub search: SearchEnd,
     /// The line's pitches (`r` for a rest, `~` before a tied continuation).
     pub line: Vec<String>,
     /// Every rule, passed or not.
@@ -156,6 +162,7 @@ impl Tool for GenerateCounterpoint {
                 mode: exercise.scale.to_string(),
                 seed,
                 solved: generated.solved,
+                search: generated.end,
                 line,
                 rules: rule_statuses(&generated.violations),
                 violations: generated.violations.clone(),

@@ -118,6 +118,11 @@ pub enum CounterpointError {
         "checking counterpoint needs two parts (cantus firmus and counterpoint); the score has {0}"
     )]
     PartCount(usize),
+    /// The part to check as the counterpoint has rests only.
+    #[error(
+        "the counterpoint part (part {0}) has no notes, only rests; write a line against the cantus firmus first"
+    )]
+    NoCounterpoint(usize),
     /// The counterpoint part does not line up with the cantus.
     #[error(
         "the counterpoint part has {found} measures and the cantus {expected}; give both parts the same measures"
@@ -205,6 +210,9 @@ pub fn exercise_from_score(
         });
     }
     let counterpoint = notes_of(other);
+    if counterpoint.iter().all(|n| n.pitch.is_none()) {
+        return Err(CounterpointError::NoCounterpoint(1 - cantus_index));
+    }
     let bar = score.parts[cantus_index]
         .measures
         .first()

@@ -104,6 +104,13 @@ impl<T: Ord + Clone> Chain<T> {
         self.transitions.is_empty()
     }
 
+    /// The counted continuations of `history` for each context length, longest first.
+    fn options_after<'a>(&'a self, history: &'a [T]) -> impl Iterator<Item = &'a BTreeMap<T, u32>> {
+        (0..=self.order.min(history.len()))
+            .rev()
+            .filter_map(|length| self.transitions.get(&history[history.len() - length..]))
+    }
+
     /// Samples the next value after `history`, backing off to shorter contexts.
     fn sample(&self, history: &[T], temperature: f64, rng: &mut StdRng) -> Option<T> {
         for length in (0..=self.order.min(history.len())).rev() {
@@ -225,7 +232,7 @@ pub fn learn(pieces: &[Score], order: usize) -> StyleModel {
         intervals: Chain::new(order),
         durations: Chain::new(order),
         chords: Chain::new(order),
-        scale: melody_key(pieces)
+        scale: harmony_key(pieces)
             .map(|k| {
                 Scale::new(
                     k.tonic,
@@ -278,7 +285,6 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
     let temperature = 0.4 + f64::from(request.complexity.clamp(1, 10)) * 0.12;
     let bar = model.time.bar_duration();
     let measures = request.measures.max(1);
-    let chords = sample_chords(model, measures, temperature, &mut rng);
 
     let tonic = nearest_pitch_class(
         model.scale.tonic.pitch_class(),
@@ -319,20 +325,15 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
             if next < model.low || next > model.high {
                 next = pitch - step;
             }
-            if request.complexity <= 6
+            // Chromatic notes only at high complexity, and never on a downbeat under a chord.
+            let downbeat_under_chord = filled.is_zero() && !model.chords.is_empty();
+            if (request.complexity <= 6 || downbeat_under_chord)
                 && model
                     .scale
                     .degree_of_pitch_class(next.rem_euclid(12) as u8)
                     .is_none()
             {
                 next += if next < pitch { -1 } else { 1 };
-            }
-            // Downbeats sit on a chord tone when the piece has chords and complexity is low.
-            if filled.is_zero()
-                && request.complexity <= 6
-                && let Some(chord) = chords.get(measure)
-            {
-                next = nearest_chord_tone(chord, next);
             }
             moves.push(next - pitch);
             pitch = next;
@@ -341,6 +342,7 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
         }
         melody.push(notes);
     }
+    let chords = sample_chords(model, &melody, temperature, &mut rng);
 
     let key = model.scale.key_signature();
     let key = crate::music::model::KeySignature {
@@ -380,11 +382,12 @@ pub fn imitate(model: &StyleModel, request: &ImitateRequest, title: &str) -> Sco
     build_score(title, parts)
 }
 
-/// One chord per measure from the harmony chain, realised as close triads around C3; the last
-/// measure is the tonic chord.
+/// One chord per measure from the harmony chain, chosen to fit the melody: the chord holds the
+/// measure's first melody note, and chords holding more of the measure's melody are likelier.
+/// Chords are close triads with the root in octave 3; the last measure is the tonic chord.
 fn sample_chords(
     model: &StyleModel,
-    measures: usize,
+    melody: &[Vec<NoteSpec>],
     temperature: f64,
     rng: &mut StdRng,
 ) -> Vec<Vec<Pitch>> {
@@ -392,19 +395,17 @@ fn sample_chords(
         return Vec::new();
     }
     let mut history: Vec<String> = Vec::new();
-    let mut chords = Vec::with_capacity(measures);
-    for measure in 0..measures {
-        let numeral = if measure + 1 == measures {
+    let mut chords = Vec::with_capacity(melody.len());
+    for (measure, notes) in melody.iter().enumerate() {
+        let numeral = if measure + 1 == melody.len() {
             if model.scale.is_minor_like() {
-                "i".to_string()
+                "i"
             } else {
-                "I".to_string()
+                "I"
             }
+            .to_string()
         } else {
-            model
-                .chords
-                .sample(&history, temperature, rng)
-                .unwrap_or_else(|| "I".into())
+            fitting_numeral(model, &history, notes, temperature, rng)
         };
         chords.push(realise_numeral(&model.scale, &numeral));
         history.push(numeral);
@@ -412,8 +413,81 @@ fn sample_chords(
     chords
 }
 
+/// The next numeral after `history` whose triad holds the first note of `notes`: sampled from
+/// the longest context that has one, weighted by how much of the measure the triad holds;
+/// failing that, the diatonic triad that holds the most of it.
+fn fitting_numeral(
+    model: &StyleModel,
+    history: &[String],
+    notes: &[NoteSpec],
+    temperature: f64,
+    rng: &mut StdRng,
+) -> String {
+    let fit = |numeral: &str| chord_fit(&realise_numeral(&model.scale, numeral), notes);
+    for options in model.chords.options_after(history) {
+        let fitting: BTreeMap<String, f64> = options
+            .iter()
+            .filter_map(|(numeral, &count)| {
+                let share = fit(numeral)?;
+                Some((
+                    numeral.clone(),
+                    f64::from(count).powf(1.0 / temperature) * share,
+                ))
+            })
+            .collect();
+        let total: f64 = fitting.values().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let mut target = rng.random_range(0.0..total);
+        for (numeral, weight) in &fitting {
+            if target < *weight {
+                return numeral.clone();
+            }
+            target -= weight;
+        }
+        if let Some(numeral) = fitting.keys().last() {
+            return numeral.clone();
+        }
+    }
+    let diatonic = if model.scale.is_minor_like() {
+        ["i", "iio", "III", "iv", "V", "VI", "viio"]
+    } else {
+        ["I", "ii", "iii", "IV", "V", "vi", "viio"]
+    };
+    diatonic
+        .iter()
+        .filter_map(|numeral| fit(numeral).map(|share| (share, *numeral)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(
+            || diatonic[0].to_string(),
+            |(_, numeral)| numeral.to_string(),
+        )
+}
+
+/// How well a triad fits a measure of melody: `None` when it lacks the first note, else the
+/// share of the measure's sounding time on chord tones (at least a small positive share).
+fn chord_fit(chord: &[Pitch], notes: &[NoteSpec]) -> Option<f64> {
+    let holds = |pitch: &Pitch| chord.iter().any(|c| c.pitch_class() == pitch.pitch_class());
+    let first = notes.iter().find_map(|n| n.pitch)?;
+    if !holds(&first) {
+        return None;
+    }
+    let total: Ql = notes.iter().map(|n| n.duration).sum();
+    let held: Ql = notes
+        .iter()
+        .filter(|n| n.pitch.as_ref().is_some_and(holds))
+        .map(|n| n.duration)
+        .sum();
+    let share = (held / total).to_f64();
+    Some(share.max(0.05))
+}
+
 /// The triad of a Roman numeral (`V`, `ii`, `viio`, `bVII`, `III+`) in the scale, root in
-/// octave 3.
+/// octave 3. A numeral without an accidental is the scale's own triad on its degree, whatever
+/// its case (a major-key `I` is `i` in a minor model), but for the dominant and leading-tone
+/// triads in a minor key, which take the raised leading tone; an altered numeral (`bVI`, `#iv`)
+/// keeps the quality its case and signs give.
 fn realise_numeral(scale: &Scale, numeral: &str) -> Vec<Pitch> {
     let flat = numeral.starts_with('b');
     let sharp = numeral.starts_with('#');
@@ -432,7 +506,19 @@ fn realise_numeral(scale: &Scale, numeral: &str) -> Vec<Pitch> {
         .is_some_and(|c| c.is_ascii_uppercase());
     let diminished = numeral.contains('o') || numeral.contains('ø');
     let augmented = numeral.contains('+');
-    let mut root = scale.degree_pitch(degree - 7);
+    let base = degree - 7;
+    if !flat && !sharp {
+        let raise = |pitch: Pitch| Pitch::new(pitch.step, pitch.alter + 1, pitch.octave);
+        let mut triad = [base, base + 2, base + 4].map(|d| scale.degree_pitch(d));
+        let leading_tone = scale.is_minor_like() && scale.semitones()[6] == 10;
+        if leading_tone && degree == 4 && major {
+            triad[1] = raise(triad[1]);
+        } else if leading_tone && degree == 6 && diminished {
+            triad[0] = raise(triad[0]);
+        }
+        return triad.to_vec();
+    }
+    let mut root = scale.degree_pitch(base);
     let shift = i8::from(sharp) - i8::from(flat);
     root = Pitch::new(root.step, root.alter + shift, root.octave);
     let third = if major {
@@ -474,16 +560,23 @@ fn chord_sequence(piece: &Score) -> Vec<String> {
 
 /// The key of all the melodies together.
 fn melody_key(pieces: &[Score]) -> Option<Key> {
-    let melodies = Score {
+    key_of_parts(pieces.iter().filter_map(|p| p.parts.first()))
+}
+
+/// The key of every part of every piece together: the key the chord numerals are measured
+/// in (each piece's own, which is this one for a single piece), so the model writes in it.
+fn harmony_key(pieces: &[Score]) -> Option<Key> {
+    key_of_parts(pieces.iter().flat_map(|p| &p.parts))
+}
+
+fn key_of_parts<'a>(parts: impl Iterator<Item = &'a crate::music::model::Part>) -> Option<Key> {
+    let together = Score {
         metadata: Default::default(),
-        parts: pieces
-            .iter()
-            .filter_map(|p| p.parts.first().cloned())
-            .collect(),
+        parts: parts.cloned().collect(),
         spelling_inferred: false,
     };
     key_from_histogram(
-        &weighted_pitch_class_histogram(&melodies),
+        &weighted_pitch_class_histogram(&together),
         KeyMethod::AardenEssen,
     )
     .ok()
@@ -513,14 +606,6 @@ fn longest_seen_within(model: &StyleModel, left: Ql) -> Option<Ql> {
 fn nearest_pitch_class(pitch_class: u8, near: i32) -> i32 {
     let below = near - (near - i32::from(pitch_class)).rem_euclid(12);
     if near - below <= 6 { below } else { below + 12 }
-}
-
-fn nearest_chord_tone(chord: &[Pitch], near: i32) -> i32 {
-    chord
-        .iter()
-        .map(|p| nearest_pitch_class(p.pitch_class(), near))
-        .min_by_key(|&m| ((m - near).abs(), m))
-        .unwrap_or(near)
 }
 
 /// A MIDI number spelled on the scale when it belongs to it.
@@ -598,6 +683,62 @@ mod tests {
         assert_eq!(after.pieces, 1);
         assert!(after.melody_notes >= 8);
         assert_eq!(made, imitate(&model, &request, "test"));
+    }
+
+    #[test]
+    fn every_imitated_chord_holds_the_first_melody_note_of_its_measure_and_keeps_the_mode() {
+        for name in ["old-hundredth", "minuet-in-d-minor"] {
+            let piece = builtin(name);
+            let model = learn(std::slice::from_ref(&piece), 2);
+            assert!(!model.chords.is_empty(), "{name} teaches harmony");
+            let minor = name.contains("minor");
+            assert_eq!(
+                model.scale.is_minor_like(),
+                minor,
+                "{name}: {}",
+                model.scale
+            );
+            let tonic = model.scale.tonic.pitch_class();
+            for complexity in [1, 5, 10] {
+                for seed in 0..20 {
+                    let request = ImitateRequest {
+                        measures: 10,
+                        complexity,
+                        seed,
+                    };
+                    let made = imitate(&model, &request, "t");
+                    let (melody, chords) = (&made.parts[0], &made.parts[1]);
+                    for (number, (tune, chord)) in
+                        melody.measures.iter().zip(&chords.measures).enumerate()
+                    {
+                        let first = tune.voices[0]
+                            .events
+                            .iter()
+                            .find_map(|e| match &e.kind {
+                                EventKind::Note(p) => Some(*p),
+                                _ => None,
+                            })
+                            .unwrap();
+                        let EventKind::Chord(tones) = &chord.voices[0].events[0].kind else {
+                            panic!("{name}: measure {number} has no chord");
+                        };
+                        let classes: Vec<u8> =
+                            tones.iter().map(|t| t.pitch.pitch_class()).collect();
+                        let at =
+                            format!("{name} complexity {complexity} seed {seed} measure {number}");
+                        assert!(
+                            classes.contains(&first.pitch_class()),
+                            "{at}: {first:?} not in {tones:?}"
+                        );
+                        // A triad on the tonic is the mode's own: no major tonic under a minor tune.
+                        if classes[0] == tonic {
+                            let third = (i32::from(classes[1]) - i32::from(tonic)).rem_euclid(12);
+                            assert_eq!(third, if minor { 3 } else { 4 }, "{at}: {tones:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

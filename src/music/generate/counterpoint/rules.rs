@@ -27,15 +27,17 @@ pub enum Rule {
     Closing,
     /// Every note struck on a downbeat is consonant with the cantus.
     ConsonantDownbeat,
-    /// A dissonance off the downbeat is a passing tone (or, from the third species on, a
-    /// neighbour tone): approached and left by step.
+    /// A dissonance off the downbeat is a passing tone, approached and left by step in one
+    /// direction; in the third and fifth species also a neighbour tone, and in the third the
+    /// second note of a nota cambiata (a step down, a third down, a step up).
     DissonanceTreatment,
     /// A dissonance tied over the barline is an allowed suspension, prepared by a consonance and
     /// resolved down by step to a consonance.
     SuspensionTreatment,
     /// No parallel (or contrary) fifths, octaves or unisons between successive notes.
     ParallelPerfect,
-    /// No perfect fifths or octaves on successive downbeats (second, third, fifth species).
+    /// No perfect fifths or octaves on successive downbeats (second, third, fifth species), nor
+    /// on the weak beats either side of a suspension (fourth species).
     AccentedParallelPerfect,
     /// No fifth or octave reached by similar motion.
     DirectPerfect,
@@ -296,34 +298,26 @@ impl<'a> Context<'a> {
     }
 
     /// `DissonanceTreatment`: the note before this one, if a weak-beat dissonance, is a passing
-    /// or (third species on) neighbour tone.
+    /// tone, a neighbour tone (third and fifth species) or the second note of a nota cambiata
+    /// (third species); a cambiata's third note rises by step.
     fn dissonance(&self, found: &mut Vec<Violation>) {
+        self.cambiata_completed(found);
         let Some(middle) = self.index.checked_sub(1) else {
             return;
         };
-        let note = &self.notes[middle];
-        let Some(vertical) = self.vertical(middle) else {
+        let Some(vertical) = self.weak_dissonance(middle) else {
             return;
         };
-        if note.tied || self.is_downbeat(middle) || vertical.is_consonant() {
-            return;
-        }
         let before = middle
             .checked_sub(1)
-            .and_then(|i| self.notes[i].pitch)
-            .zip(note.pitch);
-        let after = note.pitch.zip(self.note().pitch);
-        let step = |pair: Option<(Pitch, Pitch)>| {
-            pair.and_then(|(a, b)| {
-                let letters_moved = letters(&b) - letters(&a);
-                (letters_moved.abs() == 1).then_some(letters_moved.signum())
-            })
-        };
-        let neighbours_allowed = !matches!(self.exercise.species, Species::Second);
+            .and_then(|i| self.letters_moved(i, middle));
+        let after = self.letters_moved(middle, self.index);
+        let step = |moved: Option<i32>| moved.filter(|m| m.abs() == 1);
+        let neighbours_allowed = matches!(self.exercise.species, Species::Third | Species::Fifth);
         let treated = match (step(before), step(after)) {
             (Some(a), Some(b)) if a == b => true,
-            (Some(a), Some(b)) => a != b && neighbours_allowed,
-            _ => false,
+            (Some(_), Some(_)) => neighbours_allowed,
+            _ => self.is_cambiata(middle),
         };
         if !treated {
             found.push(Violation {
@@ -335,6 +329,55 @@ impl<'a> Context<'a> {
                     if neighbours_allowed { " or neighbour" } else { "" }
                 ),
             });
+        }
+    }
+
+    /// The vertical interval at `index` when the note there is a dissonance struck off the
+    /// downbeat.
+    fn weak_dissonance(&self, index: usize) -> Option<Vertical> {
+        let vertical = self.vertical(index)?;
+        let weak = !self.notes[index].tied && !self.is_downbeat(index);
+        (weak && !vertical.is_consonant()).then_some(vertical)
+    }
+
+    /// Letter steps from note `from` to note `to`, when both sound.
+    fn letters_moved(&self, from: usize, to: usize) -> Option<i32> {
+        let (a, b) = self.notes[from].pitch.zip(self.notes[to].pitch)?;
+        Some(letters(&b) - letters(&a))
+    }
+
+    /// True when the dissonance at `middle` is the second note of a nota cambiata in the third
+    /// species: on the second quarter, a step below a downbeat, left by a third down to a
+    /// consonance.
+    fn is_cambiata(&self, middle: usize) -> bool {
+        let Some(head) = middle.checked_sub(1) else {
+            return false;
+        };
+        let second_quarter = self.notes[head].start + self.exercise.bar / Ql::from_int(4);
+        self.exercise.species == Species::Third
+            && middle < self.index
+            && self.is_downbeat(head)
+            && self.notes[middle].start == second_quarter
+            && self.letters_moved(head, middle) == Some(-1)
+            && self.letters_moved(middle, middle + 1) == Some(-2)
+            && self
+                .vertical(middle + 1)
+                .is_some_and(Vertical::is_consonant)
+    }
+
+    /// The fourth note of a nota cambiata rises by step from the third.
+    fn cambiata_completed(&self, found: &mut Vec<Violation>) {
+        let Some(dissonance) = self.index.checked_sub(2) else {
+            return;
+        };
+        if self.weak_dissonance(dissonance).is_none() || !self.is_cambiata(dissonance) {
+            return;
+        }
+        if self.letters_moved(self.index - 1, self.index) != Some(1) {
+            found.push(self.violation(
+                Rule::DissonanceTreatment,
+                "a nota cambiata whose third note does not rise by step".into(),
+            ));
         }
     }
 
@@ -466,6 +509,33 @@ impl<'a> Context<'a> {
             }
         }
 
+        // Fourth species: a dissonant suspension between two struck notes only delays the
+        // second, so it does not hide the perfect intervals they make (9-8 then 9-8 above, 4-5
+        // then 4-5 below); a consonant tie between them does.
+        let across_suspension = self.exercise.species == Species::Fourth
+            && !self.note().tied
+            && !self.is_downbeat(self.index)
+            && self.notes[previous].tied
+            && !before.is_consonant();
+        if across_suspension
+            && let Some(earlier) = self.index.checked_sub(2)
+            && !self.notes[earlier].tied
+            && let Some(then) = self.vertical(earlier)
+            && let Some(class) = now.perfect_class()
+            && then.perfect_class() == Some(class)
+        {
+            let (line, cantus) = moves(earlier, self.index);
+            if line != 0 && cantus != 0 {
+                found.push(self.violation(
+                    Rule::AccentedParallelPerfect,
+                    format!(
+                        "{}s on successive weak beats, a suspension between them",
+                        if class == 0 { "octave" } else { "fifth" }
+                    ),
+                ));
+            }
+        }
+
         // Four parallel thirds or sixths in a row (struck notes where both voices move).
         if both_move && now.imperfect_class().is_some() {
             let mut run = 1;
@@ -583,7 +653,7 @@ impl<'a> Context<'a> {
         };
         if vertical.semitones < 0 {
             found.push(self.violation(Rule::VoiceSpacing, "the voices cross".into()));
-        } else if vertical.semitones > 19 {
+        } else if vertical.semitones > MAX_SPACING {
             found.push(self.violation(
                 Rule::VoiceSpacing,
                 "the voices are more than a twelfth apart".into(),
@@ -718,6 +788,9 @@ fn is_ficta(scale: &super::Scale, pitch: &Pitch) -> bool {
     let phrygian = scale.semitones()[1] == 1;
     !phrygian && (below == 1 || (below == 3 && scale.is_minor_like()))
 }
+
+/// The widest the two voices may be apart, in semitones: a twelfth.
+pub const MAX_SPACING: i32 = 19;
 
 /// How often a fourth-species line may break its syncopations (Fux allows it where no
 /// suspension can follow, the measure then going as in the second species).

@@ -1,16 +1,24 @@
-//! Writing a counterpoint line: a depth-first search over pitches (and, in the fifth species,
-//! over each measure's rhythm), pruned by the checker's own local rules.
+//! Writing a counterpoint line: a depth-first search over pitches (and, in the fourth and fifth
+//! species, over each measure's rhythm), pruned by the checker's own local rules.
 //!
 //! Candidates are tried in an order that prefers steps, imperfect consonances and contrary
-//! motion, with a seeded random jitter so that different seeds give different lines. When the
-//! search finds a line breaking no rule it returns it as solved. When no such line turns up
-//! within the node budget, greedy passes that take the least-violating note at each step give
-//! the best line found, returned with its violations.
+//! motion, with a seeded random jitter so that different seeds give different lines. Every
+//! pitch the rules could accept is a candidate, so the search is exhaustive: a state at a
+//! barline from which no line can be finished (its last notes, the range so far, the climax,
+//! the broken ligatures) is remembered as dead and never searched again, which is what lets a
+//! search prove that no line breaking no rule exists. When the search finds a line it returns
+//! it as solved; when it proves there is none, or runs out of its node budget, greedy passes
+//! that take the least-violating note at each step give the best line found, returned with its
+//! violations.
+
+use std::collections::HashSet;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::rules::{self, Violation};
+use super::rules::{self, MAX_BROKEN_LIGATURES, MAX_SPACING, Violation};
 use super::{CpNote, Exercise, Position, Species};
 use crate::music::generate::scale::Scale;
 use crate::music::model::{Pitch, Ql};
@@ -52,6 +60,49 @@ pub struct Generated {
     pub violations: Vec<Violation>,
     /// Notes tried.
     pub nodes: usize,
+    /// How the search ended.
+    pub end: SearchEnd,
+}
+
+/// How a search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchEnd {
+    /// It found a line breaking no rule.
+    Solved,
+    /// It tried every line the rules allow and none breaks no rule: the line returned is the
+    /// best of the greedy passes, and no better one exists against this cantus.
+    NoLineExists,
+    /// It ran out of its node budget first: a line breaking no rule may still exist.
+    BudgetSpent,
+}
+
+/// How a search of one subtree ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// A whole line breaking no rule is in place.
+    Solved,
+    /// Every continuation was tried and none works.
+    Exhausted,
+    /// The node budget ran out first; nothing is known.
+    OutOfBudget,
+}
+
+/// How many notes before a barline the local rules can look back across (four struck notes
+/// with the tied notes between them, in the fourth species).
+const TAIL: usize = 8;
+
+/// Everything about a partial line ending at a barline that decides whether it can be
+/// finished: what the local rules look back at, and what the whole-line rules count.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct StateKey {
+    measure: usize,
+    tail: Vec<(Option<Pitch>, bool, Ql)>,
+    low: i32,
+    high: i32,
+    peaks: u8,
+    broken_ligatures: usize,
+    sounded: bool,
 }
 
 /// Where a note goes in a measure and whether it is chosen, tied or a rest.
@@ -66,22 +117,50 @@ type Template = Vec<(SlotKind, Ql)>;
 
 /// Writes a line against the cantus.
 pub fn generate(request: &SearchRequest) -> Generated {
-    // Restarts with fresh orderings escape the dead ends a single deep search can sink into.
+    // Restarts with fresh orderings escape the dead ends a single deep search can sink into;
+    // they share what earlier ones proved dead.
     let mut nodes = 0;
+    let mut dead = HashSet::new();
+    let mut end = SearchEnd::BudgetSpent;
     for restart in 0..RESTARTS {
         let seed = request.seed.wrapping_add(restart.wrapping_mul(0x9E37_79B9));
         let mut search = Search::new(request, seed, request.node_budget / RESTARTS as usize);
-        let solved = search.extend(0);
+        search.dead = std::mem::take(&mut dead);
+        let outcome = search.extend(0);
         nodes += search.nodes;
-        if solved {
-            return Generated {
-                violations: Vec::new(),
-                exercise: search.exercise,
-                solved: true,
-                nodes,
-            };
+        match outcome {
+            Outcome::Solved => {
+                return Generated {
+                    violations: Vec::new(),
+                    exercise: search.exercise,
+                    solved: true,
+                    nodes,
+                    end: SearchEnd::Solved,
+                };
+            }
+            Outcome::Exhausted => {
+                end = SearchEnd::NoLineExists;
+                break;
+            }
+            Outcome::OutOfBudget => dead = search.dead,
         }
     }
+    let (exercise, violations) = best_greedy(request);
+    Generated {
+        solved: violations.is_empty(),
+        end: if violations.is_empty() {
+            SearchEnd::Solved
+        } else {
+            end
+        },
+        exercise,
+        violations,
+        nodes,
+    }
+}
+
+/// The least-violating line of the greedy passes.
+fn best_greedy(request: &SearchRequest) -> (Exercise, Vec<Violation>) {
     let mut best: Option<(Exercise, Vec<Violation>)> = None;
     for pass in 0..GREEDY_PASSES {
         let exercise = greedy(request, request.seed.wrapping_add(pass));
@@ -93,13 +172,7 @@ pub fn generate(request: &SearchRequest) -> Generated {
             best = Some((exercise, violations));
         }
     }
-    let (exercise, violations) = best.expect("at least one greedy pass");
-    Generated {
-        solved: violations.is_empty(),
-        exercise,
-        violations,
-        nodes,
-    }
+    best.expect("at least one greedy pass")
 }
 
 struct Search {
@@ -107,6 +180,8 @@ struct Search {
     rng: StdRng,
     nodes: usize,
     budget: usize,
+    /// States at a barline from which no line can be finished.
+    dead: HashSet<StateKey>,
 }
 
 impl Search {
@@ -116,32 +191,52 @@ impl Search {
             rng: StdRng::seed_from_u64(seed),
             nodes: 0,
             budget,
+            dead: HashSet::new(),
         }
     }
 
-    /// Fills measure `measure` and everything after it; true when a whole line passes.
-    fn extend(&mut self, measure: usize) -> bool {
+    /// Fills measure `measure` and everything after it.
+    fn extend(&mut self, measure: usize) -> Outcome {
         if measure == self.exercise.cantus.len() {
-            return rules::check_whole(&self.exercise).is_empty();
+            return if rules::check_whole(&self.exercise).is_empty() {
+                Outcome::Solved
+            } else {
+                Outcome::Exhausted
+            };
         }
+        let key = state_key(&self.exercise, measure);
+        if self.dead.contains(&key) {
+            return Outcome::Exhausted;
+        }
+
         let mut templates = templates(&self.exercise, measure);
-        // A fourth-species ligature is broken only when no suspension can follow.
+        // A fourth-species ligature is broken only when no suspension can follow, and only as
+        // often as the rules allow.
+        let inner = measure > 0 && measure + 1 < self.exercise.cantus.len();
         if self.exercise.species != Species::Fourth {
             shuffle_weighted(&mut templates, &mut self.rng);
+        } else if inner && key.broken_ligatures >= MAX_BROKEN_LIGATURES {
+            templates.retain(|t| t[0].0 == SlotKind::Tied);
         }
+        let mut outcome = Outcome::Exhausted;
         for template in templates {
-            if self.fill(measure, &template, 0) {
-                return true;
+            match self.fill(measure, &template, 0) {
+                Outcome::Solved => return Outcome::Solved,
+                Outcome::OutOfBudget => outcome = Outcome::OutOfBudget,
+                Outcome::Exhausted => {}
             }
             if self.nodes >= self.budget {
-                return false;
+                return Outcome::OutOfBudget;
             }
         }
-        false
+        if outcome == Outcome::Exhausted {
+            self.dead.insert(key);
+        }
+        outcome
     }
 
     /// Fills slot `slot` of `template` in `measure` and everything after it.
-    fn fill(&mut self, measure: usize, template: &Template, slot: usize) -> bool {
+    fn fill(&mut self, measure: usize, template: &Template, slot: usize) -> Outcome {
         if slot == template.len() {
             return self.extend(measure + 1);
         }
@@ -152,7 +247,7 @@ impl Search {
             SlotKind::Rest => vec![None],
             SlotKind::Tied => match self.exercise.counterpoint.last().and_then(|n| n.pitch) {
                 Some(pitch) => vec![Some(pitch)],
-                None => return false,
+                None => return Outcome::Exhausted,
             },
             SlotKind::Free => {
                 let mut scored: Vec<(f64, Pitch)> = candidates(&self.exercise, measure, start)
@@ -169,9 +264,10 @@ impl Search {
                 scored.into_iter().map(|(_, p)| Some(p)).collect()
             }
         };
+        let mut outcome = Outcome::Exhausted;
         for pitch in candidates {
             if self.nodes >= self.budget {
-                return false;
+                return Outcome::OutOfBudget;
             }
             self.nodes += 1;
             self.exercise.counterpoint.push(CpNote {
@@ -183,13 +279,62 @@ impl Search {
             let index = self.exercise.counterpoint.len() - 1;
             let fine =
                 rules::check_note(&self.exercise, index).is_empty() && within_range(&self.exercise);
-            if fine && self.fill(measure, template, slot + 1) {
-                return true;
+            if fine {
+                match self.fill(measure, template, slot + 1) {
+                    Outcome::Solved => return Outcome::Solved,
+                    Outcome::OutOfBudget => outcome = Outcome::OutOfBudget,
+                    Outcome::Exhausted => {}
+                }
             }
             self.exercise.counterpoint.pop();
         }
-        false
+        outcome
     }
+}
+
+/// The state of the line at the barline before `measure`.
+fn state_key(exercise: &Exercise, measure: usize) -> StateKey {
+    let notes = &exercise.counterpoint;
+    let tail = notes[notes.len().saturating_sub(TAIL)..]
+        .iter()
+        .map(|n| (n.pitch, n.tied, n.duration))
+        .collect();
+    let struck: Vec<i32> = notes
+        .iter()
+        .filter(|n| !n.tied)
+        .filter_map(|n| n.pitch)
+        .map(|p| p.midi())
+        .collect();
+    let low = struck.iter().copied().min().unwrap_or(i32::MAX);
+    let high = struck.iter().copied().max().unwrap_or(i32::MIN);
+    let peaks = struck.iter().filter(|&&m| m == high).count().min(2) as u8;
+    StateKey {
+        measure,
+        tail,
+        low,
+        high,
+        peaks,
+        broken_ligatures: broken_ligatures(exercise, measure),
+        sounded: !struck.is_empty(),
+    }
+}
+
+/// How many measures before `measure` break a fourth-species ligature (start with a struck
+/// note, not counting the first measure).
+fn broken_ligatures(exercise: &Exercise, measure: usize) -> usize {
+    if exercise.species != Species::Fourth {
+        return 0;
+    }
+    (1..measure)
+        .filter(|&m| {
+            let downbeat = exercise.bar * Ql::from_int(m as i64);
+            exercise
+                .counterpoint
+                .iter()
+                .find(|n| n.start == downbeat)
+                .is_some_and(|n| !n.tied)
+        })
+        .count()
 }
 
 /// The exercise with no line yet.
@@ -313,15 +458,15 @@ fn shuffle_weighted(templates: &mut [Template], rng: &mut StdRng) {
     }
 }
 
-/// The pitches a free note may take: the mode's within reach of the cantus, the raised sixth
+/// The pitches a free note may take: every pitch of the mode the voice-spacing rule allows
+/// against this measure's cantus note (no crossing, at most a twelfth apart), the raised sixth
 /// and seventh before the final, only the final at the end and perfect consonances at the start.
 fn candidates(exercise: &Exercise, measure: usize, start: Ql) -> Vec<Pitch> {
     let cantus = &exercise.cantus;
-    let low = cantus.iter().map(Pitch::midi).min().unwrap_or(60);
-    let high = cantus.iter().map(Pitch::midi).max().unwrap_or(60);
+    let here = cantus[measure].midi();
     let (from, to) = match exercise.position {
-        Position::Above => (low - 2, high + 16),
-        Position::Below => (low - 16, high + 2),
+        Position::Above => (here, here + MAX_SPACING),
+        Position::Below => (here - MAX_SPACING, here),
     };
     let scale = &exercise.scale;
     let mut pitches = scale.pitches_between(from, to);

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::music::generate::counterpoint::search::{DEFAULT_NODE_BUDGET, SearchRequest, generate};
+use crate::music::generate::counterpoint::search::{
+    DEFAULT_NODE_BUDGET, SearchEnd, SearchRequest, generate,
+};
 use crate::music::generate::counterpoint::{CpNote, Exercise, Position, Species};
 use crate::music::generate::scale::Scale;
 use crate::music::model::{Pitch, Ql};
@@ -279,4 +281,102 @@ fn every_rule_has_a_name_and_a_test_above() {
     let names: BTreeSet<String> = Rule::ALL.iter().map(|r| r.name()).collect();
     assert_eq!(names.len(), Rule::ALL.len());
     assert!(names.contains("parallel_perfect"));
+}
+
+#[test]
+fn a_nota_cambiata_is_allowed_in_the_third_species_when_its_third_note_rises() {
+    // D5 C5 A4 B4 against D4: octave, seventh (a step down), fifth (a third down), sixth.
+    let cambiata = "D5 C5 A4 B4 | A4 B4 A4 C5 | B4 A4 B4 D5 | A4 B4 A4 B4 | C5 E5 D5 C#5 | D5";
+    assert!(
+        above(3, cambiata).is_empty(),
+        "{:?}",
+        check(&exercise(3, Position::Above, CF, cambiata))
+    );
+    let falling_on = "D5 C5 A4 G4 | A4 B4 A4 C5 | B4 A4 B4 D5 | A4 B4 A4 B4 | C5 E5 D5 C#5 | D5";
+    let violations = check(&exercise(3, Position::Above, CF, falling_on));
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == Rule::DissonanceTreatment && v.detail.contains("cambiata")),
+        "{violations:?}"
+    );
+    // The same leap from a dissonance is no cambiata in the second species.
+    let second = exercise(
+        2,
+        Position::Above,
+        CF,
+        "D5 C5 | A4 C5 | B4 E5 | D5 A4 | B4 C#5 | D5",
+    );
+    assert!(broken(&second).contains(&Rule::DissonanceTreatment));
+}
+
+#[test]
+fn a_weak_beat_neighbour_tone_is_no_fourth_species_dissonance() {
+    // G4 against D4 is a fourth, a neighbour between two A4s: fine in the third species (see
+    // above), not in the fourth, which treats weak-beat dissonance as the second does.
+    let neighbour = exercise(
+        4,
+        Position::Above,
+        "D4 F4 E4 D4",
+        "A4 G4 | A4 D5 | B4 C#5 | D5",
+    );
+    let violations = check(&neighbour);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == Rule::DissonanceTreatment && v.measure == 1),
+        "{violations:?}"
+    );
+    assert!(!above(4, FOURTH).contains(&Rule::DissonanceTreatment));
+}
+
+#[test]
+fn octaves_on_the_weak_beats_either_side_of_a_suspension_are_parallel() {
+    // A 9-8 suspension twice in a row: octaves G5/G4, F5/F4, E5/E4 on the weak beats.
+    let nine_eights = "r A4 | _A4 D5 | _D5 G5 | _G5 F5 | _F5 E5 | D5";
+    let violations = check(&exercise(4, Position::Above, CF, nine_eights));
+    let parallels: Vec<usize> = violations
+        .iter()
+        .filter(|v| v.rule == Rule::AccentedParallelPerfect)
+        .map(|v| v.measure)
+        .collect();
+    assert_eq!(parallels, vec![4, 5], "{violations:?}");
+    assert!(!above(4, FOURTH).contains(&Rule::AccentedParallelPerfect));
+}
+
+#[test]
+fn the_search_proves_there_is_no_line_when_none_exists() {
+    // Against a cantus that repeats C4, one voice must reach the final by semitone: only B
+    // to C, a seventh (or ninth) against the cantus whichever side the line is on.
+    for position in [Position::Above, Position::Below] {
+        let cantus = pitches("C4 C4 C4");
+        let request = SearchRequest {
+            scale: Scale::from_signature_and_final(0, cantus.last().unwrap()),
+            cantus,
+            species: Species::First,
+            position,
+            seed: 1,
+            node_budget: DEFAULT_NODE_BUDGET,
+        };
+        let generated = generate(&request);
+        assert_eq!(generated.end, SearchEnd::NoLineExists, "{position:?}");
+        assert!(!generated.solved);
+        assert!(!generated.violations.is_empty());
+        assert!(generated.nodes < 1000, "{} nodes", generated.nodes);
+        assert_eq!(generated.violations, check(&generated.exercise));
+    }
+
+    // Fux's cantus, by contrast, is solved, and a budget of one note proves nothing.
+    let cantus = pitches(DORIAN);
+    let mut request = SearchRequest {
+        scale: Scale::from_signature_and_final(0, cantus.last().unwrap()),
+        cantus,
+        species: Species::Fourth,
+        position: Position::Below,
+        seed: 3,
+        node_budget: DEFAULT_NODE_BUDGET,
+    };
+    assert_eq!(generate(&request).end, SearchEnd::Solved);
+    request.node_budget = 12;
+    assert_eq!(generate(&request).end, SearchEnd::BudgetSpent);
 }
