@@ -634,41 +634,24 @@ async fn every_generation_tool_refuses_a_score_with_no_notes() {
 #[tokio::test]
 async fn check_counterpoint_refuses_a_counterpoint_part_of_rests_only() {
     let (client, _data) = client_with_corpus("it-generation-rest-line", None).await;
-    let two_parts = "X:1\nT:r\nM:4/4\nL:1/4\nK:C\nV:1\nz4|z4|z4|]\nV:2\nD4|F4|D4|]\n";
-    call(
-        &client,
-        "import_score",
-        json!({"score_id": "rest-line", "source": two_parts, "source_type": "text"}),
-    )
-    .await
-    .unwrap();
-    let refused = call(
-        &client,
-        "check_counterpoint",
-        json!({"score_id": "rest-line"}),
-    )
-    .await
-    .unwrap_err();
+    let refusal = |id: &'static str, upper: &'static str, lower: &'static str| {
+        let client = &client;
+        async move {
+            let source = format!("X:1\nT:r\nM:4/4\nL:1/4\nK:C\nV:1\n{upper}\nV:2\n{lower}\n");
+            let args = json!({"score_id": id, "source": source, "source_type": "text"});
+            call(client, "import_score", args).await.unwrap();
+            call(client, "check_counterpoint", json!({"score_id": id}))
+                .await
+                .unwrap_err()
+        }
+    };
+    let refused = refusal("rest-line", "z4|z4|z4|]", "D4|F4|D4|]").await;
     assert!(
         refused.contains("the counterpoint part (part 0) has no notes, only rests"),
         "{refused}"
     );
-    let both_rests = "X:1\nT:r\nM:4/4\nL:1/4\nK:C\nV:1\nz4|z4|z4|]\nV:2\nz4|z4|z4|]\n";
-    call(
-        &client,
-        "import_score",
-        json!({"score_id": "silence", "source": both_rests, "source_type": "text"}),
-    )
-    .await
-    .unwrap();
-    let refused = call(
-        &client,
-        "check_counterpoint",
-        json!({"score_id": "silence"}),
-    )
-    .await
-    .unwrap_err();
     // ABC numbers its first measure 0.
+    let refused = refusal("silence", "z4|z4|z4|]", "z4|z4|z4|]").await;
     assert!(
         refused.contains("exactly one note per measure; measure 0 has 0"),
         "{refused}"

@@ -450,15 +450,7 @@ impl<'a> Context<'a> {
         let (Some(before), Some(now)) = (self.vertical(previous), self.vertical(self.index)) else {
             return;
         };
-        let moves = |a: usize, b: usize| {
-            let line = self.notes[b]
-                .pitch
-                .zip(self.notes[a].pitch)
-                .map(|(x, y)| x.midi() - y.midi());
-            let cantus = self.cantus_at(b).midi() - self.cantus_at(a).midi();
-            (line.unwrap_or(0), cantus)
-        };
-        let (line, cantus) = moves(previous, self.index);
+        let (line, cantus) = self.moves(previous, self.index);
         let both_move = line != 0 && cantus != 0 && !self.note().tied;
         if both_move {
             if let Some(class) = now.perfect_class()
@@ -489,24 +481,9 @@ impl<'a> Context<'a> {
         if accented && self.is_downbeat(self.index) && !self.note().tied && self.measure > 0 {
             let earlier = (0..self.index)
                 .rev()
-                .find(|&i| self.is_downbeat(i) && self.measure_of(i) + 1 == self.measure);
-            if let Some(earlier) = earlier
-                && previous != earlier
-                && let Some(then) = self.vertical(earlier)
-                && let Some(class) = now.perfect_class()
-                && then.perfect_class() == Some(class)
-            {
-                let (line, cantus) = moves(earlier, self.index);
-                if line != 0 && cantus != 0 {
-                    found.push(self.violation(
-                        Rule::AccentedParallelPerfect,
-                        format!(
-                            "{}s on successive downbeats",
-                            if class == 0 { "octave" } else { "fifth" }
-                        ),
-                    ));
-                }
-            }
+                .find(|&i| self.is_downbeat(i) && self.measure_of(i) + 1 == self.measure)
+                .filter(|&earlier| earlier != previous);
+            self.perfect_pair(earlier, now, "on successive downbeats", found);
         }
 
         // Fourth species: a dissonant suspension between two struck notes only delays the
@@ -517,23 +494,17 @@ impl<'a> Context<'a> {
             && !self.is_downbeat(self.index)
             && self.notes[previous].tied
             && !before.is_consonant();
-        if across_suspension
-            && let Some(earlier) = self.index.checked_sub(2)
-            && !self.notes[earlier].tied
-            && let Some(then) = self.vertical(earlier)
-            && let Some(class) = now.perfect_class()
-            && then.perfect_class() == Some(class)
-        {
-            let (line, cantus) = moves(earlier, self.index);
-            if line != 0 && cantus != 0 {
-                found.push(self.violation(
-                    Rule::AccentedParallelPerfect,
-                    format!(
-                        "{}s on successive weak beats, a suspension between them",
-                        if class == 0 { "octave" } else { "fifth" }
-                    ),
-                ));
-            }
+        if across_suspension {
+            let earlier = self
+                .index
+                .checked_sub(2)
+                .filter(|&earlier| !self.notes[earlier].tied);
+            self.perfect_pair(
+                earlier,
+                now,
+                "on successive weak beats, a suspension between them",
+                found,
+            );
         }
 
         // Four parallel thirds or sixths in a row (struck notes where both voices move).
@@ -543,7 +514,7 @@ impl<'a> Context<'a> {
             while let Some(before) = at.checked_sub(1) {
                 let same = self.vertical(before).and_then(Vertical::imperfect_class)
                     == self.vertical(at).and_then(Vertical::imperfect_class);
-                let (line, cantus) = moves(before, at);
+                let (line, cantus) = self.moves(before, at);
                 if !same || line == 0 || cantus == 0 || self.notes[at].tied {
                     break;
                 }
@@ -556,6 +527,40 @@ impl<'a> Context<'a> {
                     "four parallel thirds or sixths in a row".into(),
                 ));
             }
+        }
+    }
+
+    /// The semitones the line (0 when either note is a rest) and the cantus move from note `a`
+    /// to note `b`.
+    fn moves(&self, a: usize, b: usize) -> (i32, i32) {
+        let line = self.notes[b]
+            .pitch
+            .zip(self.notes[a].pitch)
+            .map_or(0, |(x, y)| x.midi() - y.midi());
+        (line, self.cantus_at(b).midi() - self.cantus_at(a).midi())
+    }
+
+    /// `AccentedParallelPerfect`: the note at `earlier` and this one make the same perfect
+    /// interval with both voices moving between them.
+    fn perfect_pair(
+        &self,
+        earlier: Option<usize>,
+        now: Vertical,
+        place: &str,
+        found: &mut Vec<Violation>,
+    ) {
+        let Some(earlier) = earlier else {
+            return;
+        };
+        let (Some(then), Some(class)) = (self.vertical(earlier), now.perfect_class()) else {
+            return;
+        };
+        let (line, cantus) = self.moves(earlier, self.index);
+        if then.perfect_class() == Some(class) && line != 0 && cantus != 0 {
+            found.push(self.violation(
+                Rule::AccentedParallelPerfect,
+                format!("{}s {place}", if class == 0 { "octave" } else { "fifth" }),
+            ));
         }
     }
 
