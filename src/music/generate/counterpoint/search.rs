@@ -182,6 +182,9 @@ struct Search {
     budget: usize,
     /// States at a barline from which no line can be finished.
     dead: HashSet<StateKey>,
+    /// Whether to remember dead states (always, but in the test that checks they change
+    /// nothing).
+    remember: bool,
 }
 
 impl Search {
@@ -192,6 +195,7 @@ impl Search {
             nodes: 0,
             budget,
             dead: HashSet::new(),
+            remember: true,
         }
     }
 
@@ -229,7 +233,7 @@ impl Search {
                 return Outcome::OutOfBudget;
             }
         }
-        if outcome == Outcome::Exhausted {
+        if outcome == Outcome::Exhausted && self.remember {
             self.dead.insert(key);
         }
         outcome
@@ -594,4 +598,67 @@ fn within_range(exercise: &Exercise) -> bool {
         .map(|p| p.midi());
     let (low, high) = midis.fold((i32::MAX, i32::MIN), |(l, h), m| (l.min(m), h.max(m)));
     high < low || high - low <= 16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::model::Step;
+
+    /// A short cantus firmus in D dorian: a random walk of steps and small leaps from D4 that
+    /// returns to D4 by step.
+    fn random_cantus(rng: &mut StdRng, length: usize) -> Vec<Pitch> {
+        let scale = Scale::from_signature_and_final(0, &Pitch::new(Step::D, 0, 4));
+        let mut degrees = vec![0];
+        for _ in 1..length - 2 {
+            let last = *degrees.last().unwrap();
+            let moved = last + [-2, -1, 1, 1, 2, 3][rng.random_range(0..6)];
+            degrees.push(moved.clamp(-3, 5));
+        }
+        degrees.push(1);
+        degrees.push(0);
+        degrees.into_iter().map(|d| scale.degree_pitch(d)).collect()
+    }
+
+    #[test]
+    fn remembering_dead_states_changes_neither_the_verdict_nor_the_line() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let (mut solved, mut impossible) = (0, 0);
+        for case in 0..24u64 {
+            let cantus = random_cantus(&mut rng, 4 + (case % 3) as usize);
+            for species in 1..=5 {
+                for position in [Position::Above, Position::Below] {
+                    let request = SearchRequest {
+                        scale: Scale::from_signature_and_final(0, cantus.last().unwrap()),
+                        cantus: cantus.clone(),
+                        species: Species::from_number(species).unwrap(),
+                        position,
+                        seed: case,
+                        node_budget: 0,
+                    };
+                    let mut with = Search::new(&request, case, 400_000);
+                    let mut without = Search::new(&request, case, 400_000);
+                    without.remember = false;
+                    let (a, b) = (with.extend(0), without.extend(0));
+                    if a == Outcome::OutOfBudget || b == Outcome::OutOfBudget {
+                        continue;
+                    }
+                    let at = format!("{cantus:?} species {species} {position:?}");
+                    assert_eq!(a, b, "{at}");
+                    assert_eq!(with.exercise, without.exercise, "{at}");
+                    assert!(with.nodes <= without.nodes, "{at}");
+                    match a {
+                        Outcome::Solved => solved += 1,
+                        _ => impossible += 1,
+                    }
+                }
+            }
+        }
+        eprintln!("memo against none: {solved} solved and {impossible} impossible, the same");
+        // Both verdicts were compared, many times.
+        assert!(
+            solved >= 50 && impossible >= 10,
+            "{solved} solved, {impossible} impossible"
+        );
+    }
 }
