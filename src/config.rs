@@ -324,6 +324,7 @@ impl Config {
             self.supervision.max_restarts,
             Duration::from_secs(self.supervision.period_seconds),
         );
+        runtime.export_dir = self.export_dir();
         runtime.import_roots = self.import_roots();
         runtime.corpus_folders = self.corpus.clone();
         runtime.breaker.consecutive_failures = self.breaker.failure_threshold;

@@ -126,7 +126,7 @@ impl MusicServer {
     }
 
     /// Import a score (MusicXML .xml/.musicxml/.mxl, partwise or timewise; ABC; Humdrum
-    /// **kern) from a file path, a corpus name such as 'bach/bwv66.6', or inline text, and
+    /// **kern) from a file path, a corpus name such as 'bach/bwv1.6', or inline text, and
     /// store it durably under score_id. For an ABC file with several tunes, tune picks one by
     /// its X: number (see list_tunes); by default the lowest-numbered tune is read.
     #[tool(annotations(

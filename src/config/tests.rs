@@ -223,3 +223,22 @@ fn runtime_config_carries_limits_cache_intensity_and_import_roots() {
     assert_eq!(runtime.tools_intensity.max_restarts, 4);
     assert_eq!(runtime.import_roots, vec![PathBuf::from("/in")]);
 }
+
+#[test]
+fn the_export_folder_from_a_flag_or_the_environment_reaches_the_runtime() {
+    let data = ["--data-dir", "/data"];
+    let flag = Config::load_with_env(
+        &flags(&[&data[..], &["--export-dir", "/out"]].concat()),
+        &[],
+    )
+    .expect("loads");
+    assert_eq!(flag.runtime_config().export_dir, PathBuf::from("/out"));
+    let from_env = Config::load_with_env(&flags(&data), &env(&[("MUSIC_MCP_EXPORT_DIR", "/env")]))
+        .expect("loads");
+    assert_eq!(from_env.runtime_config().export_dir, PathBuf::from("/env"));
+    let default = Config::load_with_env(&flags(&data), &[]).expect("loads");
+    assert_eq!(
+        default.runtime_config().export_dir,
+        PathBuf::from("/data/exports")
+    );
+}

@@ -1,7 +1,8 @@
 //! `check_counterpoint`: check a stored two-part score against every rule of species
 //! counterpoint, measure by measure.
 //!
-//! One part is the cantus firmus (one note per measure; the lower part when both qualify,
+//! One part is the cantus firmus (one note per measure, struck on the downbeat; when both
+//! parts qualify, the one named as the cantus firmus, else the lower,
 //! unless `cantus_part` says otherwise), the other the counterpoint; the species is given or
 //! guessed from the rhythm. The rules are `crate::music::generate::counterpoint::rules`.
 
@@ -25,7 +26,7 @@ pub struct CheckCounterpointArgs {
     #[serde(default)]
     pub species: Option<u8>,
     /// Which part (0 or 1) is the cantus firmus (default: the one with one note per measure,
-    /// the lower when both have).
+    /// the one named as the cantus firmus, else the lower, when both have).
     #[serde(default)]
     pub cantus_part: Option<u8>,
 }

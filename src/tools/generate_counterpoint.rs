@@ -40,7 +40,8 @@ pub struct GenerateCounterpointArgs {
     #[serde(default)]
     pub voice_position: Option<Position>,
     /// The mode on the cantus's final (`dorian`, `phrygian`, `lydian`, `mixolydian`, `aeolian`,
-    /// `ionian`, `major`, `minor`); default: the mode the key signature and final imply.
+    /// `ionian`, `locrian`, `major`, `minor`); default: the mode the key signature and final
+    /// imply.
     #[serde(default)]
     pub mode: Option<String>,
     /// The random seed; the same seed gives the same line (default: chosen and returned).

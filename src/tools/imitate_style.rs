@@ -132,9 +132,14 @@ impl Settings {
                     "composer '{composer}' is not a corpus folder name; use a plain name such as 'bach'"
                 )));
             }
-            _ => {
+            (Some(_), Some(_)) => {
                 return Err(ToolError::invalid(
                     "give either score_id (a stored score) or composer (a corpus folder such as 'bach'), not both",
+                ));
+            }
+            (None, None) => {
+                return Err(ToolError::invalid(
+                    "give score_id (a stored score) or composer (a corpus folder such as 'bach') to learn the style from",
                 ));
             }
         };

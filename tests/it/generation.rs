@@ -382,25 +382,24 @@ async fn a_generated_counterpoint_passes_check_counterpoint_and_a_spoiled_one_do
     .await
     .unwrap();
     for species in 1..=5 {
-        let id = format!("cp{species}");
-        let made = call(
-            &client,
-            "generate_counterpoint",
-            json!({"score_id": "cf", "species": species, "seed": 2, "new_score_id": id}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(made["solved"], true, "{made}");
-        assert_eq!(made["mode"], "D dorian");
-        let checked = call(
-            &client,
-            "check_counterpoint",
-            json!({"score_id": id, "species": species}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(checked["passed"], true, "species {species}: {checked}");
-        assert_eq!(checked["voice_position"], "above");
+        for position in ["above", "below"] {
+            let id = format!("cp{species}{position}");
+            let args = json!({"score_id": "cf", "species": species, "voice_position": position,
+                "seed": 2, "new_score_id": id});
+            let made = call(&client, "generate_counterpoint", args).await.unwrap();
+            assert_eq!(made["solved"], true, "{made}");
+            assert_eq!(made["search"], "solved", "{made}");
+            assert_eq!(made["mode"], "D dorian");
+            // Neither the species nor the cantus is given: both are found in the score (a
+            // first-species line below has one note per measure too; the part names tell).
+            let checked = call(&client, "check_counterpoint", json!({"score_id": id}))
+                .await
+                .unwrap();
+            let at = format!("species {species} {position}: {checked}");
+            assert_eq!(checked["passed"], true, "{at}");
+            assert_eq!(checked["voice_position"], position, "{at}");
+            assert_eq!(checked["species"], species, "{at}");
+        }
     }
 
     // The cantus against itself an octave up is parallel octaves throughout.
@@ -466,6 +465,11 @@ async fn imitating_bach_learns_from_the_corpus_chorales_and_reports_both_styles(
     .await
     .unwrap();
     assert_eq!(style["features"], made["generated"]);
+    let neither = call(&client, "imitate_style", json!({})).await.unwrap_err();
+    assert!(
+        neither.contains("give score_id (a stored score) or composer"),
+        "{neither}"
+    );
     let unknown = call(&client, "imitate_style", json!({"composer": "nobody"}))
         .await
         .unwrap_err();
@@ -653,7 +657,7 @@ async fn check_counterpoint_refuses_a_counterpoint_part_of_rests_only() {
     // ABC numbers its first measure 0.
     let refused = refusal("silence", "z4|z4|z4|]", "z4|z4|z4|]").await;
     assert!(
-        refused.contains("exactly one note per measure; measure 0 has 0"),
+        refused.contains("exactly one note per measure, struck on the downbeat, and no rests; measure 0 has 0 and a rest"),
         "{refused}"
     );
     client.cancel().await.unwrap();

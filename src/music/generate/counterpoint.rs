@@ -97,15 +97,18 @@ pub struct Exercise {
 /// Why a score cannot be used as a cantus firmus or a two-part exercise.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CounterpointError {
-    /// The cantus part has a measure without exactly one note.
+    /// The cantus part has a measure without exactly one note struck on its downbeat.
     #[error(
-        "the cantus firmus must have exactly one note per measure; measure {measure} has {notes}"
+        "the cantus firmus must have exactly one note per measure, struck on the downbeat, and no rests; measure {measure} has {notes}{}",
+        if *rests { " and a rest" } else { "" }
     )]
     NotOneNotePerMeasure {
         /// The measure number.
         measure: i32,
-        /// How many notes it has.
+        /// How many notes are struck in it.
         notes: usize,
+        /// Whether it holds a rest.
+        rests: bool,
     },
     /// Too short to write counterpoint against.
     #[error("the cantus firmus has {0} notes; use one of 3 to 64 notes")]
@@ -135,27 +138,37 @@ pub enum CounterpointError {
     },
 }
 
-/// The cantus firmus of a part: one pitched note per measure (tied continuations joined).
+/// The cantus firmus of a part: one pitched note per measure, struck on the downbeat, with no
+/// rest (a note tied on through the measure counts once).
 pub fn cantus_from_part(part: &Part) -> Result<Vec<Pitch>, CounterpointError> {
     let mut cantus = Vec::new();
     for measure in &part.measures {
-        let struck: Vec<&Pitch> = measure
+        let events: Vec<_> = measure
             .voices
             .first()
             .into_iter()
             .flat_map(|voice| &voice.events)
-            .filter(|event| !matches!(event.tie, Some(Tie::Stop | Tie::Continue)))
-            .filter_map(|event| match &event.kind {
-                EventKind::Note(pitch) => Some(pitch),
-                _ => None,
-            })
+            .filter(|event| !event.grace)
             .collect();
+        let struck: Vec<_> = events
+            .iter()
+            .filter(|event| !matches!(event.tie, Some(Tie::Stop | Tie::Continue)))
+            .filter(|event| matches!(event.kind, EventKind::Note(_)))
+            .collect();
+        let rests = events
+            .iter()
+            .any(|event| matches!(event.kind, EventKind::Rest(_)));
         match struck.as_slice() {
-            [pitch] => cantus.push(**pitch),
+            [event] if !rests && event.offset.is_zero() => {
+                if let EventKind::Note(pitch) = &event.kind {
+                    cantus.push(*pitch);
+                }
+            }
             _ => {
                 return Err(CounterpointError::NotOneNotePerMeasure {
                     measure: measure.number,
                     notes: struck.len(),
+                    rests,
                 });
             }
         }
@@ -164,6 +177,14 @@ pub fn cantus_from_part(part: &Part) -> Result<Vec<Pitch>, CounterpointError> {
         return Err(CounterpointError::Length(cantus.len()));
     }
     Ok(cantus)
+}
+
+/// True when the part's name says it is the cantus firmus.
+fn named_cantus(part: &Part) -> bool {
+    part.name.as_deref().is_some_and(|name| {
+        let name = name.to_lowercase();
+        name.contains("cantus") || name == "cf" || name == "c.f."
+    })
 }
 
 /// The mode of a cantus: `mode` on its final, or the mode its key signature and final imply.
@@ -194,13 +215,21 @@ pub fn exercise_from_score(
         return Err(CounterpointError::PartCount(score.parts.len()));
     }
 
-    // The cantus is the part with one note per measure, the upper one when both qualify.
+    // The cantus is the part with one note per measure; when both have one, the part named
+    // as the cantus firmus, else the lower one.
     let (cantus_index, cantus) = match cantus_part {
         Some(index) => (index.min(1), cantus_from_part(&score.parts[index.min(1)])?),
-        None => match cantus_from_part(&score.parts[1]) {
-            Ok(cantus) => (1, cantus),
-            Err(_) => (0, cantus_from_part(&score.parts[0])?),
-        },
+        None => {
+            let candidates = [0, 1].map(|i| cantus_from_part(&score.parts[i]));
+            let named = [0, 1].map(|i| named_cantus(&score.parts[i]));
+            let chosen = match (&candidates, named) {
+                ([Ok(_), Ok(_)], [true, false]) => 0,
+                ([Ok(_), Ok(_)], _) | ([_, Ok(_)], _) => 1,
+                _ => 0,
+            };
+            let [first, second] = candidates;
+            (chosen, if chosen == 0 { first? } else { second? })
+        }
     };
     let other = &score.parts[1 - cantus_index];
     if other.measures.len() != cantus.len() {

@@ -170,7 +170,7 @@ pub fn harmonize(
         tonic: scale.tonic.pitch_class(),
     };
     let (path, cost) = context.search(&slots, request.seed);
-    let score = write_score(melody, &slots, &path, request.voices, &score.metadata.title);
+    let score = write_score(melody, &slots, &path, request.voices, &score.metadata);
     let chosen = describe(&slots, &path, &chords, &scale, melody);
     Ok(Harmonization {
         score,
@@ -748,7 +748,7 @@ fn write_score(
     slots: &[Slot],
     path: &Path,
     voices: usize,
-    title: &Option<String>,
+    metadata: &crate::music::model::Metadata,
 ) -> Score {
     let frames = frames_of(melody);
     let names: &[(&str, &str)] = match voices {
@@ -775,7 +775,11 @@ fn write_score(
         };
         parts.push(build_part(id, name, clef, &frames, contents));
     }
-    let title = title.clone().unwrap_or_else(|| "Melody".to_string());
+    // Chorales often carry only a movement name (music21's corpus names them so).
+    let title = [&metadata.title, &metadata.movement_name]
+        .into_iter()
+        .find_map(|name| name.as_deref().filter(|n| !n.trim().is_empty()))
+        .unwrap_or("Melody");
     build_score(&format!("{title} (harmonised)"), parts)
 }
 

@@ -58,6 +58,10 @@ pub struct StyleFeatures {
     pub durations: Vec<Share>,
     /// The commonest chords (Roman numerals without inversion), with shares.
     pub chords: Vec<Share>,
+    /// The key the chord numerals are measured in: that of all the parts together (each
+    /// piece's own when there are several pieces; the imitation writes in that of all of
+    /// them); `None` when no piece has harmony.
+    pub harmony_key: Option<String>,
 }
 
 /// One value of a histogram and its share of the whole.
@@ -222,6 +226,11 @@ pub fn style_features(pieces: &[Score]) -> StyleFeatures {
         },
         intervals: top_shares(moves.iter().map(|m| format!("{m:+}"))),
         durations: top_shares(durations.iter().map(|d| d.to_string())),
+        harmony_key: if chords.is_empty() {
+            None
+        } else {
+            harmony_key(pieces).map(|k| k.to_string())
+        },
         chords: top_shares(chords.into_iter()),
     }
 }
@@ -676,6 +685,9 @@ mod tests {
         };
         let made = imitate(&model, &request, "test");
         assert_eq!(made.parts.len(), 2, "chords learned from four parts");
+        // The imitation writes in the key its numerals were measured in.
+        let learned = style_features(std::slice::from_ref(&hymn));
+        assert_eq!(learned.harmony_key, Some(model.scale.to_string()));
         assert!(unfilled_measures(&made).is_empty());
         let before = style_features(std::slice::from_ref(&hymn));
         let after = style_features(std::slice::from_ref(&made));
@@ -748,5 +760,6 @@ mod tests {
         assert!(features.repeat_share > 0.2, "{features:?}");
         assert!(features.step_share > 0.3);
         assert!(features.chords.is_empty(), "one part has no harmony");
+        assert_eq!(features.harmony_key, None);
     }
 }

@@ -36,8 +36,8 @@ pub enum Rule {
     SuspensionTreatment,
     /// No parallel (or contrary) fifths, octaves or unisons between successive notes.
     ParallelPerfect,
-    /// No perfect fifths or octaves on successive downbeats (second, third, fifth species), nor
-    /// on the weak beats either side of a suspension (fourth species).
+    /// No perfect fifths or octaves on successive struck downbeats (second to fifth species),
+    /// nor on the weak beats either side of a tie (fourth species).
     AccentedParallelPerfect,
     /// No fifth or octave reached by similar motion.
     DirectPerfect,
@@ -476,7 +476,7 @@ impl<'a> Context<'a> {
         // Perfect intervals on two successive downbeats, whatever lies between.
         let accented = matches!(
             self.exercise.species,
-            Species::Second | Species::Third | Species::Fifth
+            Species::Second | Species::Third | Species::Fourth | Species::Fifth
         );
         if accented && self.is_downbeat(self.index) && !self.note().tied && self.measure > 0 {
             let earlier = (0..self.index)
@@ -486,15 +486,14 @@ impl<'a> Context<'a> {
             self.perfect_pair(earlier, now, "on successive downbeats", found);
         }
 
-        // Fourth species: a dissonant suspension between two struck notes only delays the
-        // second, so it does not hide the perfect intervals they make (9-8 then 9-8 above, 4-5
-        // then 4-5 below); a consonant tie between them does.
-        let across_suspension = self.exercise.species == Species::Fourth
+        // Fourth species: a tie between two struck notes only delays the second, so it does not
+        // hide the perfect intervals they make (9-8 then 9-8 above, 4-5 then 4-5 below, and the
+        // consonant 6-5 then 6-5); the 5-6 chain, sixths on the struck notes, stays free.
+        let across_tie = self.exercise.species == Species::Fourth
             && !self.note().tied
             && !self.is_downbeat(self.index)
-            && self.notes[previous].tied
-            && !before.is_consonant();
-        if across_suspension {
+            && self.notes[previous].tied;
+        if across_tie {
             let earlier = self
                 .index
                 .checked_sub(2)
@@ -502,7 +501,7 @@ impl<'a> Context<'a> {
             self.perfect_pair(
                 earlier,
                 now,
-                "on successive weak beats, a suspension between them",
+                "on successive weak beats, a tie between them",
                 found,
             );
         }
@@ -568,11 +567,8 @@ impl<'a> Context<'a> {
     fn unison(&self, found: &mut Vec<Violation>) {
         let first = self.previous_sounding(self.index).is_none();
         let last = self.measure >= self.last_measure;
-        if !first
-            && !last
-            && !self.note().tied
-            && self.vertical(self.index).is_some_and(Vertical::is_unison)
-        {
+        // A tied note meeting the cantus's next note is a unison inside the line too.
+        if !first && !last && self.vertical(self.index).is_some_and(Vertical::is_unison) {
             found.push(self.violation(Rule::UnisonInside, "a unison inside the line".into()));
         }
     }

@@ -339,3 +339,29 @@ fn every_harmonisation_ends_on_a_root_position_tonic_after_a_root_position_domin
     }
     assert!(authentic > 0);
 }
+
+#[test]
+fn a_harmonisation_keeps_the_melody_s_title_or_its_movement_name() {
+    let request = HarmonizeRequest {
+        style: HarmonyStyle::Chorale,
+        voices: 4,
+        seed: 1,
+    };
+    let mut hymn = builtin("old-hundredth");
+    hymn.metadata.title = Some("Old Hundredth".into());
+    hymn.metadata.movement_name = Some("Psalm 100".into());
+    let made = harmonize(&hymn, &request).unwrap();
+    assert_eq!(
+        made.score.metadata.title.as_deref(),
+        Some("Old Hundredth (harmonised)")
+    );
+
+    // A chorale of music21's corpus has a movement name only.
+    hymn.metadata.title = None;
+    hymn.metadata.movement_name = Some("bwv1.6".into());
+    let made = harmonize(&hymn, &request).unwrap();
+    assert_eq!(
+        made.score.metadata.title.as_deref(),
+        Some("bwv1.6 (harmonised)")
+    );
+}
