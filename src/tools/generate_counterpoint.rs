@@ -84,6 +84,10 @@ pub struct GenerateCounterpointResult {
     pub violations: Vec<Violation>,
     /// Notes the search tried.
     pub nodes_searched: u32,
+    /// Set when the cantus was not in whole-note measures of 4/4: species counterpoint is
+    /// written against whole notes, so the stored score renotates the cantus in 4/4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renotated: Option<String>,
     /// An earlier attempt of this same call had already stored the score.
     pub deduplicated_retry: bool,
 }
@@ -124,6 +128,7 @@ impl Tool for GenerateCounterpoint {
             let (score, used) = melody_first(&score, &args.score_id, args.part)?;
             let part = &score.parts[0];
             let cantus = cantus_from_part(part).map_err(|e| not_usable(&e))?;
+            let renotated = renotation(part);
             let seed = args.seed.unwrap_or(request.fallback_seed);
             let search = SearchRequest {
                 scale: scale_of(part, &cantus, mode),
@@ -168,10 +173,36 @@ impl Tool for GenerateCounterpoint {
                 rules: rule_statuses(&generated.violations),
                 violations: generated.violations.clone(),
                 nodes_searched: generated.nodes as u32,
+                renotated,
                 deduplicated_retry,
             })
         })
         .await
+    }
+}
+
+/// What changes when the cantus is written again in whole notes of 4/4, if anything.
+fn renotation(part: &crate::music::model::Part) -> Option<String> {
+    let time = part
+        .measures
+        .iter()
+        .find_map(|m| m.time_signatures.first())
+        .map(|t| t.value.ratio());
+    let whole_notes = part
+        .measures
+        .iter()
+        .all(|m| m.duration == crate::music::model::Ql::from_int(4));
+    match time {
+        Some(ratio) if ratio != "4/4" || !whole_notes => Some(format!(
+            "the cantus firmus is in {ratio}; species counterpoint is written against whole \
+             notes, so the stored score has it in whole notes of 4/4"
+        )),
+        None if !whole_notes => Some(
+            "the cantus firmus's measures are not whole notes; the stored score has it in \
+             whole notes of 4/4"
+                .to_string(),
+        ),
+        _ => None,
     }
 }
 

@@ -663,6 +663,39 @@ async fn check_counterpoint_refuses_a_counterpoint_part_of_rests_only() {
     client.cancel().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_cantus_in_three_four_is_renotated_in_whole_notes_and_the_reply_says_so() {
+    let (client, _data) = client_with_corpus("it-generation-renotated", None).await;
+    let waltz = "X:1\nT:cf\nM:3/4\nL:1/4\nK:G\nG3|A3|B3|G3|E3|F3|G3|]\n";
+    for (id, source) in [("waltz", waltz), ("fux", CANTUS_ABC)] {
+        let args = json!({"score_id": id, "source": source, "source_type": "text"});
+        call(&client, "import_score", args).await.unwrap();
+    }
+    let made = call(
+        &client,
+        "generate_counterpoint",
+        json!({"score_id": "waltz", "seed": 1}),
+    )
+    .await
+    .unwrap();
+    let note = made["renotated"].as_str().unwrap_or_default();
+    assert!(note.contains("the cantus firmus is in 3/4"), "{made}");
+    let info = call(&client, "score_info", json!({"score_id": made["score_id"]}))
+        .await
+        .unwrap()
+        .to_string();
+    assert!(info.contains("4/4") && !info.contains("3/4"), "{info}");
+    let plain = call(
+        &client,
+        "generate_counterpoint",
+        json!({"score_id": "fux", "seed": 1}),
+    )
+    .await
+    .unwrap();
+    assert!(plain.get("renotated").is_none(), "{plain}");
+    client.cancel().await.unwrap();
+}
+
 #[test]
 fn chorale_soprano_harmonisations_end_with_an_authentic_cadence_on_a_root_position_tonic() {
     use music_mcp::music::roman::Key;
