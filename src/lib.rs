@@ -24,3 +24,18 @@ pub fn default_data_dir() -> std::path::PathBuf {
         .map(|d| d.join("music-mcp"))
         .unwrap_or_else(|| std::path::PathBuf::from("music-mcp-data"))
 }
+
+/// The multi-threaded tokio runtime every command runs on; when it cannot start, the reason is
+/// printed on stderr and `None` returned, for the caller to exit with its own code.
+pub fn start_async_runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            None
+        }
+    }
+}

@@ -238,15 +238,8 @@ fn init_stress_tracing() {
 }
 
 fn run_async(job: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = music_mcp::start_async_runtime() else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(job) {
         Ok(()) => ExitCode::SUCCESS,

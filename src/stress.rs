@@ -81,15 +81,8 @@ pub fn main(args: &StressArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::from(2);
-        }
+    let Some(runtime) = crate::start_async_runtime() else {
+        return ExitCode::from(2);
     };
     match runtime.block_on(run(plan)) {
         Ok(report) if report.interrupted => ExitCode::from(130),
