@@ -346,12 +346,17 @@ fn octaves_on_the_weak_beats_either_side_of_a_suspension_are_parallel() {
     // A consonant tie hides nothing either: A4/D4 and C5/F4 are fifths with the struck notes
     // side by side (6-5 after the tied third).
     let tied_fifths = "r A4 | _A4 C5 | E5 D5 | F5 D5 | _D5 C#5 | D5";
-    let violations = check(&exercise(4, Position::Above, CF, tied_fifths));
+    assert_breaks_at(4, tied_fifths, Rule::AccentedParallelPerfect, 2);
+}
+
+/// Asserts that `line` above [`CF`] breaks `rule` in `measure`.
+fn assert_breaks_at(species: u8, line: &str, rule: Rule, measure: usize) {
+    let violations = check(&exercise(species, Position::Above, CF, line));
     assert!(
         violations
             .iter()
-            .any(|v| v.rule == Rule::AccentedParallelPerfect && v.measure == 2),
-        "{violations:?}"
+            .any(|v| v.rule == rule && v.measure == measure),
+        "{rule:?} in measure {measure}: {violations:?}"
     );
 }
 
@@ -360,13 +365,7 @@ fn fifths_on_struck_downbeats_of_broken_ligatures_are_parallel_in_the_fourth_spe
     // Measures 3 and 4 break the ligature, striking their downbeats: G5/G4 then F5/F4 are
     // octaves on successive downbeats with only E5 between (FOURTH strikes a sixth, E5/G4).
     let octaves = "r A4 | _A4 D5 | G5 E5 | F5 D5 | _D5 C#5 | D5";
-    let violations = check(&exercise(4, Position::Above, CF, octaves));
-    assert!(
-        violations
-            .iter()
-            .any(|v| v.rule == Rule::AccentedParallelPerfect && v.measure == 4),
-        "{violations:?}"
-    );
+    assert_breaks_at(4, octaves, Rule::AccentedParallelPerfect, 4);
 }
 
 #[test]
