@@ -110,8 +110,8 @@ pub enum CounterpointError {
         /// Whether it holds a rest.
         rests: bool,
     },
-    /// Too short to write counterpoint against.
-    #[error("the cantus firmus has {0} notes; use one of 3 to 64 notes")]
+    /// Too short or too long to write counterpoint against.
+    #[error("the cantus firmus has {}; use a cantus of 3 to 64 notes, one per measure", notes(*.0))]
     Length(usize),
     /// The score has no part to use.
     #[error("the score has no parts")]
@@ -136,6 +136,15 @@ pub enum CounterpointError {
         /// The counterpoint measures.
         found: usize,
     },
+}
+
+/// "1 note", "5 notes".
+fn notes(count: usize) -> String {
+    if count == 1 {
+        "1 note".to_string()
+    } else {
+        format!("{count} notes")
+    }
 }
 
 /// The cantus firmus of a part: one pitched note per measure, struck on the downbeat, with no
@@ -247,7 +256,20 @@ pub fn exercise_from_score(
         .first()
         .map_or(Ql::from_int(4), |m| m.duration);
     let species = species.unwrap_or_else(|| guess_species(&counterpoint, bar));
-    let position = if cantus_index == 1 {
+    // Above or below by pitch, not by the order of the parts: the counterpoint is above when
+    // its notes sound higher on the whole than the cantus's.
+    let mean = |midis: &mut dyn Iterator<Item = i32>| {
+        let (sum, count) = midis.fold((0i64, 0i64), |(s, c), m| (s + i64::from(m), c + 1));
+        sum as f64 / count.max(1) as f64
+    };
+    let line_mean = mean(
+        &mut counterpoint
+            .iter()
+            .filter_map(|n| n.pitch)
+            .map(|p| p.midi()),
+    );
+    let cantus_mean = mean(&mut cantus.iter().map(Pitch::midi));
+    let position = if line_mean >= cantus_mean {
         Position::Above
     } else {
         Position::Below

@@ -18,7 +18,7 @@ pub enum Rule {
     /// Every measure's notes and rests add up to exactly one measure.
     MeasureFilled,
     /// The rhythm is the species' own (whole notes, halves, quarters, syncopations broken at
-    /// most twice, a mix).
+    /// most twice and not everywhere, a mix).
     SpeciesRhythm,
     /// The first note makes a perfect consonance with the cantus (no fifth below).
     Opening,
@@ -848,6 +848,17 @@ fn filled_and_rhythm(exercise: &Exercise, found: &mut Vec<Violation>) {
                     ),
                 });
             }
+        }
+        if exercise.species == Species::Fourth
+            && index + 2 == measures
+            && index > 0
+            && broken_ligatures == measures - 2
+        {
+            found.push(Violation {
+                rule: Rule::SpeciesRhythm,
+                measure: index + 1,
+                detail: "fourth species: no note is tied over a barline; syncopate the line".into(),
+            });
         }
         if let Some(problem) = rhythm_problem(exercise, index, notes) {
             found.push(Violation {

@@ -417,3 +417,48 @@ fn the_search_proves_there_is_no_line_when_none_exists() {
     request.node_budget = 12;
     assert_eq!(generate(&request).end, SearchEnd::BudgetSpent);
 }
+
+#[test]
+fn a_fourth_species_line_with_no_tie_at_all_is_no_fourth_species() {
+    let cantus = "D4 F4 E4 D4";
+    let untied = check(&exercise(
+        4,
+        Position::Above,
+        cantus,
+        "r A4 | C5 B4 | G4 C#5 | D5",
+    ));
+    let says = |violations: &[Violation]| {
+        violations
+            .iter()
+            .any(|v| v.rule == Rule::SpeciesRhythm && v.detail.contains("no note is tied"))
+    };
+    assert!(says(&untied), "{untied:?}");
+    let tied = check(&exercise(
+        4,
+        Position::Above,
+        cantus,
+        "r A4 | _A4 B4 | G4 C#5 | D5",
+    ));
+    assert!(!says(&tied), "{tied:?}");
+}
+
+#[test]
+fn above_or_below_follows_the_pitches_not_the_order_of_the_parts() {
+    use crate::music::generate::counterpoint::exercise_from_score;
+    use crate::music::read::{ReadLimits, read_bytes};
+    // The cantus is written first, the second-species line above it second.
+    let cantus = "D2|F2|E2|D2|G2|F2|A2|G2|F2|E2|D2|]";
+    let line = "d B|A B|c B|d c|B c|d c|f e|B c|d A|B ^c|d2|]";
+    for (first, second, cantus_part) in [(cantus, line, 0), (line, cantus, 1)] {
+        let abc = format!("X:1\nT:t\nM:4/4\nL:1/2\nK:C\nV:1\n{first}\nV:2\n{second}\n");
+        let score = read_bytes(abc.as_bytes(), Some("t.abc"), &ReadLimits::default()).unwrap();
+        let exercise = exercise_from_score(&score, None, None).unwrap();
+        assert_eq!(
+            exercise.position,
+            Position::Above,
+            "cantus part {cantus_part}"
+        );
+        assert_eq!(exercise.species, Species::Second);
+        assert!(check(&exercise).is_empty(), "{:?}", check(&exercise));
+    }
+}
