@@ -258,18 +258,8 @@ pub fn exercise_from_score(
     let species = species.unwrap_or_else(|| guess_species(&counterpoint, bar));
     // Above or below by pitch, not by the order of the parts: the counterpoint is above when
     // its notes sound higher on the whole than the cantus's.
-    let mean = |midis: &mut dyn Iterator<Item = i32>| {
-        let (sum, count) = midis.fold((0i64, 0i64), |(s, c), m| (s + i64::from(m), c + 1));
-        sum as f64 / count.max(1) as f64
-    };
-    let line_mean = mean(
-        &mut counterpoint
-            .iter()
-            .filter_map(|n| n.pitch)
-            .map(|p| p.midi()),
-    );
-    let cantus_mean = mean(&mut cantus.iter().map(Pitch::midi));
-    let position = if line_mean >= cantus_mean {
+    let line_mean = mean_midi(counterpoint.iter().filter_map(|n| n.pitch));
+    let position = if line_mean >= mean_midi(cantus.iter().copied()) {
         Position::Above
     } else {
         Position::Below
@@ -282,6 +272,12 @@ pub fn exercise_from_score(
         position,
         bar,
     })
+}
+
+/// The mean MIDI number of some pitches (0 for none).
+fn mean_midi(pitches: impl Iterator<Item = Pitch>) -> f64 {
+    let (sum, count) = pitches.fold((0i64, 0i64), |(s, c), p| (s + i64::from(p.midi()), c + 1));
+    sum as f64 / count.max(1) as f64
 }
 
 /// The notes of a counterpoint part, measure by measure, ties marked.

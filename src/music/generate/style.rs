@@ -129,23 +129,32 @@ impl<T: Ord + Clone> Chain<T> {
 
 /// A choice among counted options, counts sharpened or flattened by the temperature.
 fn weighted_choice<T: Clone>(options: &BTreeMap<T, u32>, temperature: f64, rng: &mut StdRng) -> T {
-    let weights: Vec<f64> = options
-        .values()
-        .map(|&count| f64::from(count).powf(1.0 / temperature))
+    let weighted: Vec<(T, f64)> = options
+        .iter()
+        .map(|(value, &count)| (value.clone(), sharpened(count, temperature)))
         .collect();
-    let total: f64 = weights.iter().sum();
+    pick_weighted(&weighted, rng).expect("options are never empty")
+}
+
+/// A count raised to `1 / temperature`: low temperatures favour the commonest choices.
+fn sharpened(count: u32, temperature: f64) -> f64 {
+    f64::from(count).powf(1.0 / temperature)
+}
+
+/// A choice in proportion to the weights; `None` when they add up to nothing.
+fn pick_weighted<T: Clone>(weighted: &[(T, f64)], rng: &mut StdRng) -> Option<T> {
+    let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return None;
+    }
     let mut target = rng.random_range(0.0..total);
-    for ((value, _), weight) in options.iter().zip(&weights) {
+    for (value, weight) in weighted {
         if target < *weight {
-            return value.clone();
+            return Some(value.clone());
         }
         target -= weight;
     }
-    options
-        .keys()
-        .last()
-        .cloned()
-        .expect("options are never empty")
+    weighted.last().map(|(value, _)| value.clone())
 }
 
 /// What a style model learned.
@@ -434,29 +443,17 @@ fn fitting_numeral(
 ) -> String {
     let fit = |numeral: &str| chord_fit(&realise_numeral(&model.scale, numeral), notes);
     for options in model.chords.options_after(history) {
-        let fitting: BTreeMap<String, f64> = options
+        let fitting: Vec<(String, f64)> = options
             .iter()
             .filter_map(|(numeral, &count)| {
-                let share = fit(numeral)?;
                 Some((
                     numeral.clone(),
-                    f64::from(count).powf(1.0 / temperature) * share,
+                    sharpened(count, temperature) * fit(numeral)?,
                 ))
             })
             .collect();
-        let total: f64 = fitting.values().sum();
-        if total <= 0.0 {
-            continue;
-        }
-        let mut target = rng.random_range(0.0..total);
-        for (numeral, weight) in &fitting {
-            if target < *weight {
-                return numeral.clone();
-            }
-            target -= weight;
-        }
-        if let Some(numeral) = fitting.keys().last() {
-            return numeral.clone();
+        if let Some(numeral) = pick_weighted(&fitting, rng) {
+            return numeral;
         }
     }
     let diatonic = if model.scale.is_minor_like() {

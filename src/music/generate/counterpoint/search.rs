@@ -185,6 +185,8 @@ struct Search {
     /// Whether to remember dead states (always, but in the test that checks they change
     /// nothing).
     remember: bool,
+    /// Fourth species: how many measures of the line so far break the ligature.
+    broken_ligatures: usize,
 }
 
 impl Search {
@@ -196,6 +198,7 @@ impl Search {
             budget,
             dead: HashSet::new(),
             remember: true,
+            broken_ligatures: 0,
         }
     }
 
@@ -208,7 +211,7 @@ impl Search {
                 Outcome::Exhausted
             };
         }
-        let key = state_key(&self.exercise, measure);
+        let key = state_key(&self.exercise, measure, self.broken_ligatures);
         if self.dead.contains(&key) {
             return Outcome::Exhausted;
         }
@@ -216,15 +219,20 @@ impl Search {
         let mut templates = templates(&self.exercise, measure);
         // A fourth-species ligature is broken only when no suspension can follow, and only as
         // often as the rules allow.
+        let fourth = self.exercise.species == Species::Fourth;
         let inner = measure > 0 && measure + 1 < self.exercise.cantus.len();
-        if self.exercise.species != Species::Fourth {
+        if !fourth {
             shuffle_weighted(&mut templates, &mut self.rng);
-        } else if inner && key.broken_ligatures >= MAX_BROKEN_LIGATURES {
+        } else if inner && self.broken_ligatures >= MAX_BROKEN_LIGATURES {
             templates.retain(|t| t[0].0 == SlotKind::Tied);
         }
         let mut outcome = Outcome::Exhausted;
         for template in templates {
-            match self.fill(measure, &template, 0) {
+            let breaks = usize::from(fourth && inner && template[0].0 == SlotKind::Free);
+            self.broken_ligatures += breaks;
+            let filled = self.fill(measure, &template, 0);
+            self.broken_ligatures -= breaks;
+            match filled {
                 Outcome::Solved => return Outcome::Solved,
                 Outcome::OutOfBudget => outcome = Outcome::OutOfBudget,
                 Outcome::Exhausted => {}
@@ -296,8 +304,9 @@ impl Search {
     }
 }
 
-/// The state of the line at the barline before `measure`.
-fn state_key(exercise: &Exercise, measure: usize) -> StateKey {
+/// The state of the line at the barline before `measure`, `broken_ligatures` measures of it
+/// breaking a fourth-species ligature.
+fn state_key(exercise: &Exercise, measure: usize, broken_ligatures: usize) -> StateKey {
     let notes = &exercise.counterpoint;
     let tail = notes[notes.len().saturating_sub(TAIL)..]
         .iter()
@@ -318,27 +327,9 @@ fn state_key(exercise: &Exercise, measure: usize) -> StateKey {
         low,
         high,
         peaks,
-        broken_ligatures: broken_ligatures(exercise, measure),
+        broken_ligatures,
         sounded: !struck.is_empty(),
     }
-}
-
-/// How many measures before `measure` break a fourth-species ligature (start with a struck
-/// note, not counting the first measure).
-fn broken_ligatures(exercise: &Exercise, measure: usize) -> usize {
-    if exercise.species != Species::Fourth {
-        return 0;
-    }
-    (1..measure)
-        .filter(|&m| {
-            let downbeat = exercise.bar * Ql::from_int(m as i64);
-            exercise
-                .counterpoint
-                .iter()
-                .find(|n| n.start == downbeat)
-                .is_some_and(|n| !n.tied)
-        })
-        .count()
 }
 
 /// The exercise with no line yet.
